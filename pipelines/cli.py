@@ -1,0 +1,162 @@
+"""`annex`: the non-interactive front door (build, figures, sample-data)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipelines.lib.build import BuildOutcome, run_build
+from pipelines.lib.config import Settings
+from pipelines.lib.warehouse import BuildLockedError, read_publication
+
+HEADLINE_FIGURES = (
+    "p1.members_end",
+    "p1.new_members",
+    "p1.exits",
+    "p1.resignations",
+    "p1.exclusions",
+    "p1.members_end.A",
+    "p1.members_end.B",
+    "p1.members_end.C",
+    "p1.applications_refused",
+    "p1.withdrawal_requests_refused",
+    "p2.ga_voters",
+    "p2.ga_turnout",
+)
+
+
+def format_value(value: float | None, value_text: str | None, qualifier: str | None) -> str:
+    if value is None:
+        return value_text if value_text is not None else "—"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+    prefix = {"about": "about ", "more_than": "more than "}.get(qualifier or "", "")
+    return prefix + number
+
+
+def print_figures(settings: Settings, year: int | None, figure_ids: tuple[str, ...] = ()) -> int:
+    with read_publication(settings) as con:
+        if year is None:
+            year = con.execute("select max(year) from annex.figures").fetchone()[0]
+        query = (
+            "select figure_id, value, value_text, qualifier, note, label_nl from annex.figures "
+            "where year = ?"
+        )
+        params: list[object] = [year]
+        if figure_ids:
+            query += " and list_contains(?, figure_id)"
+            params.append(list(figure_ids))
+        rows = con.execute(query + " order by figure_id", params).fetchall()
+    if not rows:
+        print(f"no figures published for {year}", file=sys.stderr)
+        return 1
+    print(f"Figures for {year}:")
+    width = max(len(row[0]) for row in rows)
+    for figure_id, value, value_text, qualifier, note, label in rows:
+        shown = format_value(value, value_text, qualifier)
+        print(f"  {figure_id:<{width}}  {shown:>12}  {label}" + (f"  ({note})" if note else ""))
+    return 0
+
+
+def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
+    print()
+    checks = len(outcome.passed_checks) + len(outcome.failed_checks)
+    print(f"Checks: {len(outcome.passed_checks)} of {checks} passed")
+    for failed in outcome.failed_checks:
+        print(f"  ✗ {failed.name} (on {failed.asset}): {failed.description}")
+        offenders = failed.metadata.get("offenders")
+        if offenders:
+            print("    " + offenders.replace("\n", "\n    "))
+    for error in outcome.errors:
+        print(f"  ✗ {error}")
+    if not outcome.published:
+        kept = settings.publication_path
+        state = (
+            f"the last publication ({kept}) is left in place"
+            if kept.exists()
+            else ("nothing was published")
+        )
+        print(f"\nNot published: {state}. Build took {outcome.seconds:.1f} s.")
+        return
+    with read_publication(settings) as con:
+        quarantined = con.execute(
+            "select source_file, reason, count(*) from quality.quarantine group by all order by all"
+        ).fetchall()
+    print(f"Quarantined rows: {sum(row[2] for row in quarantined)}")
+    for source_file, reason, count in quarantined:
+        print(f"  {count:>6}  {reason:<20} {source_file}")
+    print()
+    print_figures(settings, None, HEADLINE_FIGURES)
+    print()
+    print(f"Published: {settings.publication_path}")
+    print(f"Outputs:   {settings.outputs_dir}")
+    print(f"Build took {outcome.seconds:.1f} s.")
+
+
+def has_exports(raw_dir: Path) -> bool:
+    return raw_dir.is_dir() and any(
+        p.is_file() for p in raw_dir.rglob("*") if p.name != "README.md"
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.sample and not has_exports(settings.raw_dir):
+        from pipelines.sample import write_sample
+
+        print(f"No exports in {settings.raw_dir}: writing the sample exports there.")
+        write_sample(settings.raw_dir, scale=1)
+    print(f"Building from {settings.raw_dir} into {settings.warehouse_dir}")
+    try:
+        outcome = run_build(settings)
+    except BuildLockedError as exc:
+        print(f"annex build: {exc}", file=sys.stderr)
+        return 75
+    print_summary(settings, outcome)
+    return 0 if outcome.published else 1
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    try:
+        return print_figures(Settings.from_env(), args.year)
+    except FileNotFoundError as exc:
+        print(f"annex figures: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_sample_data(args: argparse.Namespace) -> int:
+    from pipelines.sample import write_sample
+
+    out = Path(args.out) if args.out else Settings.from_env().raw_dir
+    files = write_sample(out, scale=args.scale)
+    print(f"Wrote {len(files)} sample exports (scale {args.scale}) under {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="annex", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="materialise, check and publish everything")
+    build.add_argument(
+        "--sample",
+        action="store_true",
+        help="first write the sample exports into the raw folder when it holds none",
+    )
+    build.set_defaults(func=cmd_build)
+
+    figures = commands.add_parser("figures", help="print the published figures")
+    figures.add_argument("--year", type=int, help="year (default: the last one)")
+    figures.set_defaults(func=cmd_figures)
+
+    sample = commands.add_parser("sample-data", help="write the deterministic sample exports")
+    sample.add_argument("--scale", type=int, default=1, help="about N times the volumes")
+    sample.add_argument("--out", help="folder (default: $ANNEX_RAW_DIR or raw/)")
+    sample.set_defaults(func=cmd_sample_data)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""General assemblies: every vote file into the ingestion layer, bad rows quarantined."""
+
+import dagster as dg
+
+from pipelines.lib.assets import key_of
+from pipelines.lib.exports import load_csv_export
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources.assembly import VOTES, vote_files
+
+
+@dg.asset(
+    key=key_of(VOTES.table),
+    description=VOTES.description,
+    group_name="assembly",
+    kinds={"duckdb", "csv"},
+)
+def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    settings = warehouse.settings
+    files = vote_files(settings.raw_dir / "assembly")
+    with warehouse.connect() as con:
+        result = load_csv_export(con, VOTES, files, settings.raw_dir)
+        for warning in result.warnings:
+            context.log.warning(warning)
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, VOTES.table, preview=False)
+            | {
+                "files": ", ".join(result.files) or "none",
+                "rows_read": result.rows_read,
+                "rows_quarantined": result.rows_quarantined,
+            }
+        )

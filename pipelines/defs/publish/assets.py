@@ -1,0 +1,46 @@
+"""Write, audit, publish: the checked working database becomes `coop.duckdb`, atomically."""
+
+import dagster as dg
+
+from pipelines.lib.assets import key_of
+from pipelines.lib.config import SQL_DIR
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, connect, publish
+
+# Every published model is upstream, so any failed blocking check (they all guard an upstream
+# asset) stops this step and leaves the last publication in place.
+PUBLISHED_MODELS = sorted(
+    f"{path.parent.name}.{path.stem}"
+    for schema in PUBLISHED_SCHEMAS
+    if (SQL_DIR / schema).is_dir()
+    for path in (SQL_DIR / schema).glob("*.sql")
+)
+
+
+@dg.asset(
+    key=key_of("publish.coop_duckdb"),
+    deps=[key_of(model) for model in PUBLISHED_MODELS],
+    group_name="publish",
+    kinds={"duckdb"},
+    description="The published warehouse $ANNEX_WAREHOUSE_DIR/coop.duckdb (schemas "
+    + ", ".join(PUBLISHED_SCHEMAS)
+    + "), replaced atomically once every check has passed; readable by DuckDB 1.5 and newer.",
+)
+def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    settings = warehouse.settings
+    path = publish(settings)
+    with connect(path, read_only=True) as con:
+        tables = con.execute(
+            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
+            "order by 1"
+        ).fetchall()
+    context.log.info(f"published {path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "size_bytes": path.stat().st_size,
+            "tables": dg.MetadataValue.md(
+                "\n".join(f"- `{name}` (~{rows} rows)" for name, rows in tables)
+            ),
+        }
+    )

@@ -1,0 +1,45 @@
+"""Share register: the newest snapshot of the four register files, into the ingestion layer."""
+
+import dagster as dg
+
+from pipelines.lib.assets import key_of
+from pipelines.lib.exports import load_csv_export
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources.register import REGISTER_SPECS, choose_snapshot
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key_of(spec.table),
+            description=spec.description,
+            group_name="register",
+            kinds={"duckdb", "csv"},
+        )
+        for spec in REGISTER_SPECS.values()
+    ],
+    name="register_snapshot",
+)
+def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
+    """Read the newest register snapshot; older snapshots are listed as ignored."""
+    settings = warehouse.settings
+    snapshot = choose_snapshot(settings.raw_dir / "register")
+    ignored = [path.name for path in snapshot.ignored]
+    if ignored:
+        context.log.info(f"older register snapshots ignored: {', '.join(ignored)}")
+    with warehouse.connect() as con:
+        for name, spec in REGISTER_SPECS.items():
+            result = load_csv_export(con, spec, [snapshot.files[name]], settings.raw_dir)
+            for warning in result.warnings:
+                context.log.warning(warning)
+            yield dg.MaterializeResult(
+                asset_key=key_of(spec.table),
+                metadata=table_metadata(con, spec.table, preview=False)
+                | {
+                    "snapshot": snapshot.stamp or "unsuffixed",
+                    "files": ", ".join(result.files),
+                    "rows_read": result.rows_read,
+                    "ignored_snapshot_files": ", ".join(ignored) or "none",
+                },
+            )

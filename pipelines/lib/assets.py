@@ -1,0 +1,103 @@
+"""Builders shared by the definition modules: an asset per SQL model, a check per SQL query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.warehouse import run_model, sql_model
+
+CHECK_RESULTS_TABLE = "quality.check_results"
+
+
+def key_of(table: str) -> dg.AssetKey:
+    """`core.member_spells` -> AssetKey(["core", "member_spells"]): asset keys mirror tables."""
+    return dg.AssetKey(table.split("."))
+
+
+def sql_model_asset(
+    relative: str,
+    *,
+    deps: Sequence[str],
+    group: str,
+    after: Callable[[duckdb.DuckDBPyConnection], dict[str, object]] | None = None,
+) -> dg.AssetsDefinition:
+    """An asset that materialises `sql/<relative>` as the table it names."""
+    model = sql_model(relative)
+
+    @dg.asset(
+        key=key_of(model.qualified_name),
+        deps=[key_of(dep) for dep in deps],
+        group_name=group,
+        kinds={"duckdb", "sql"},
+        description=(model.doc.get("description") or "").strip() or None,
+        metadata={"source": model.source},
+    )
+    def _model(warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            run_model(con, model)
+            extra = after(con) if after else {}
+            return dg.MaterializeResult(metadata=table_metadata(con, model.qualified_name) | extra)
+
+    return _model
+
+
+@dataclass(frozen=True)
+class SqlCheck:
+    """A check that passes when `query` returns no row; the rows it returns are the offenders."""
+
+    table: str
+    name: str
+    description: str
+    query: str
+    fix: str
+    blocking: bool = True
+
+
+def ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists quality")
+    con.execute(
+        f"create table if not exists {CHECK_RESULTS_TABLE} (check_name varchar, asset varchar, "
+        "passed boolean, blocking boolean, offending_rows bigint, description varchar, "
+        "evaluated_at timestamptz)"
+    )
+    con.execute(
+        f"comment on table {CHECK_RESULTS_TABLE} is 'The result of every data check of the "
+        "last build that reached it; a failed blocking check stops publication.'"
+    )
+
+
+def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=key_of(check.table),
+        name=check.name,
+        description=check.description,
+        blocking=check.blocking,
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            offenders = con.execute(f"select * from ({check.query}) limit 20").df()
+            total = int(con.execute(f"select count(*) from ({check.query})").fetchone()[0])
+            ensure_check_results(con)
+            con.execute(f"delete from {CHECK_RESULTS_TABLE} where check_name = ?", [check.name])
+            con.execute(
+                f"insert into {CHECK_RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, now())",
+                [check.name, check.table, total == 0, check.blocking, total, check.description],
+            )
+        metadata: dict[str, object] = {"offending_rows": total}
+        if total:
+            metadata["offenders"] = dg.MetadataValue.md(offenders.to_markdown(index=False))
+            metadata["how_to_fix"] = check.fix
+        return dg.AssetCheckResult(
+            passed=total == 0,
+            severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=check.description if total == 0 else f"{check.description} {check.fix}",
+        )
+
+    return _check

@@ -1,0 +1,108 @@
+"""Run the whole build in this process, with step-by-step progress and an outcome to report."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from pipelines.lib.config import Settings
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.warehouse import build_lock
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class FailedCheck:
+    name: str
+    asset: str
+    description: str
+    metadata: dict[str, str]
+
+
+@dataclass
+class BuildOutcome:
+    published: bool
+    seconds: float
+    failed_checks: list[FailedCheck] = field(default_factory=list)
+    passed_checks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
+    @dg.logger(description="One line per step and check, for `annex build`.")
+    def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
+        class StepHandler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                event = getattr(record, "dagster_event", None)
+                if event is None:
+                    if record.levelno >= logging.WARNING:
+                        progress(f"  ! {record.getMessage().split(' - ')[-1]}")
+                    return
+                elapsed = f"{time.monotonic() - started:6.1f}s"
+                kind = event.event_type_value
+                if kind == "STEP_START":
+                    progress(f"{elapsed}  ▶ {event.step_key}")
+                elif kind == "STEP_FAILURE":
+                    progress(f"{elapsed}  ✗ {event.step_key} failed")
+                elif kind == "ASSET_CHECK_EVALUATION":
+                    data = event.event_specific_data
+                    mark = "✓" if data.passed else "✗"
+                    progress(f"{elapsed}    {mark} check {data.check_name}")
+
+        logger = logging.Logger("annex.progress", level=logging.DEBUG)
+        logger.addHandler(StepHandler())
+        return logger
+
+    return progress_logger
+
+
+def run_build(settings: Settings | None = None, progress: Progress = print) -> BuildOutcome:
+    """Materialise, check and publish everything; never raises for a data problem."""
+    from pipelines.definitions import defs  # the code location, loaded once per build
+
+    settings = settings or Settings.from_env()
+    started = time.monotonic()
+    job = defs().resolve_job_def("annex_build")
+    job = job.with_logger_defs({"progress": _progress_logger(progress, started)})
+    with build_lock(settings, wait_seconds=0):
+        result = job.execute_in_process(
+            run_config={"loggers": {"progress": {}}},
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            resources={"warehouse": Warehouse(manage_lock=False)},
+        )
+    outcome = BuildOutcome(published=False, seconds=time.monotonic() - started)
+    for evaluation in result.get_asset_check_evaluations():
+        name = evaluation.check_name
+        if evaluation.passed:
+            outcome.passed_checks.append(name)
+        else:
+            outcome.failed_checks.append(
+                FailedCheck(
+                    name=name,
+                    asset=evaluation.asset_key.to_user_string(),
+                    description=evaluation.description or "",
+                    metadata={k: str(v.value) for k, v in evaluation.metadata.items()},
+                )
+            )
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            # Dagster wraps our exception: show the cause, which names the file and column
+            while error is not None and error.cause is not None:
+                error = error.cause
+                message = error.message.strip()
+            outcome.errors.append(f"{event.step_key}: {message}")
+    materialised = {
+        event.asset_key.to_user_string()
+        for event in result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    outcome.published = "publish/coop_duckdb" in materialised and not outcome.errors
+    return outcome

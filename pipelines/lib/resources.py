@@ -1,0 +1,49 @@
+"""The Dagster resource every asset uses to reach the working database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import dagster as dg
+import duckdb
+from pydantic import PrivateAttr
+
+from pipelines.lib.config import Settings
+from pipelines.lib.warehouse import build_lock, connect
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The working database of a build, and the raw folder it reads.
+
+    Paths come from the ANNEX_* environment variables (see pipelines.lib.config). A run holds
+    the build lock from setup to teardown so that the schedule, the sensor and a manual build
+    never overlap; `annex build` takes the lock itself and sets `manage_lock` to False.
+    """
+
+    manage_lock: bool = True
+    lock_wait_seconds: float = 600.0
+    _stack: ExitStack | None = PrivateAttr(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if self.manage_lock:
+            self._stack = ExitStack()
+            self._stack.enter_context(
+                build_lock(self.settings, wait_seconds=self.lock_wait_seconds)
+            )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-write connection to the working database."""
+        settings = self.settings
+        with connect(settings.work_db_path, pseudonym_key=settings.pseudonym_key()) as con:
+            yield con

@@ -1,0 +1,196 @@
+"""The share register export (Odoo `cooperator`): its four files, read as one snapshot."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.lib.exports import Column, ExportError, ExportSpec, RowRule
+
+REGISTER_FILES = ("cooperators", "share_operations", "subscription_requests", "operation_requests")
+SHARE_CLASSES = ("A", "B", "C")
+SELL_BACK_REASONS = ("resignation", "exclusion", "death", "bankruptcy", "winding_up", "withdrawal")
+LANGS = ("nl_BE", "fr_BE", "en_US", "de_DE")
+
+_SNAPSHOT_FILE = re.compile(r"^(?P<name>[a-z_]+?)(?:_(?P<stamp>\d{8}))?\.csv$")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The register files to read (`files`), and the older ones passed over (`ignored`)."""
+
+    stamp: str | None
+    files: dict[str, Path]
+    ignored: list[Path] = field(default_factory=list)
+
+
+def choose_snapshot(register_dir: Path) -> Snapshot:
+    """The newest snapshot: highest `_YYYYMMDD` suffix, a file without suffix counting newest."""
+    found: dict[str, dict[str, Path]] = {}
+    for path in sorted(register_dir.glob("*.csv")) if register_dir.is_dir() else []:
+        match = _SNAPSHOT_FILE.match(path.name)
+        if match and match["name"] in REGISTER_FILES:
+            found.setdefault(match["stamp"] or "", {})[match["name"]] = path
+    if not found:
+        raise ExportError(
+            f"{register_dir}: no share register export found "
+            f"(expected {', '.join(name + '.csv' for name in REGISTER_FILES)})"
+        )
+    newest = max(found, key=lambda stamp: stamp or "99999999")
+    files = found[newest]
+    for name in REGISTER_FILES:
+        if name not in files:
+            suffix = f"_{newest}" if newest else ""
+            raise ExportError(
+                f"register/{name}{suffix}.csv is missing: the register's four files form one "
+                f"snapshot and {newest or 'the unsuffixed'} snapshot has only "
+                f"{', '.join(sorted(files))}"
+            )
+    ignored = [path for stamp, group in found.items() if stamp != newest for path in group.values()]
+    return Snapshot(newest or None, files, sorted(ignored))
+
+
+def _member_number(name: str, required: bool = False, description: str = "") -> Column:
+    return Column(name, "BIGINT", required=required, description=description)
+
+
+def _share_class(name: str, required: bool = False, description: str = "") -> Column:
+    return Column(
+        name, "VARCHAR", required=required, allowed=SHARE_CLASSES, description=description
+    )
+
+
+COOPERATORS = ExportSpec(
+    name="cooperators",
+    description="One row per member ever registered (ingestion layer: holds direct "
+    "identifiers and never leaves it; the national number is not even read).",
+    columns=(
+        _member_number("cooperator_register_number", required=True),
+        Column("is_company", "BOOLEAN", required=True),
+        Column("lastname"),
+        Column("firstname"),
+        Column("company_name"),
+        Column(
+            "company_register_number",
+            parse="case when regexp_full_match({v}, '[0-9]{{4}}\\.[0-9]{{3}}\\.[0-9]{{3}}') "
+            "then {v} end",
+        ),
+        Column("birthdate", "DATE"),
+        Column("gender", allowed=("male", "female", "other")),
+        Column("national_number", load=False),
+        Column("email"),
+        Column("phone"),
+        Column("street"),
+        Column("zip"),
+        Column("city"),
+        Column("country_id", parse="case when regexp_full_match({v}, '[A-Z]{{2}}') then {v} end"),
+        Column("lang", allowed=LANGS),
+    ),
+    derived={"member_key": "pseudonym(cooperator_register_number)"},
+    derived_descriptions={"member_key": "HMAC-SHA-256 pseudonym of the member number."},
+    on_invalid_row="error",
+)
+
+SHARE_OPERATIONS = ExportSpec(
+    name="share_operations",
+    description="The share register journal: one row per operation, applied in order of "
+    "(date, register_number_operation).",
+    columns=(
+        Column("register_number_operation", "BIGINT", required=True),
+        Column("date", "DATE", required=True, target="operation_date"),
+        Column(
+            "type",
+            required=True,
+            allowed=("subscription", "transfer", "sell_back", "convert"),
+            target="operation_type",
+        ),
+        _member_number("cooperator_register_number", required=True),
+        _member_number("partner_to_register_number"),
+        _share_class("share_short_name", required=True),
+        _share_class("share_to_short_name"),
+        Column("quantity", "INTEGER", required=True),
+        Column("quantity_to", "INTEGER"),
+        Column("share_unit_price", "DECIMAL(12, 2)"),
+        Column("reason", allowed=SELL_BACK_REASONS),
+    ),
+    rules=(
+        RowRule("quantity", "quantity < 1", "out_of_range"),
+        RowRule("quantity_to", "quantity_to < 1", "out_of_range"),
+        RowRule(
+            "partner_to_register_number",
+            "operation_type = 'transfer' and partner_to_register_number is null",
+            "missing_value",
+        ),
+        RowRule(
+            "share_to_short_name",
+            "operation_type = 'convert' and share_to_short_name is null",
+            "missing_value",
+        ),
+        RowRule(
+            "quantity_to", "operation_type = 'convert' and quantity_to is null", "missing_value"
+        ),
+        RowRule("reason", "operation_type = 'sell_back' and reason is null", "missing_value"),
+    ),
+    derived={
+        "member_key": "pseudonym(cooperator_register_number)",
+        "partner_key": "pseudonym(partner_to_register_number)",
+    },
+    derived_descriptions={
+        "member_key": "Pseudonym of the member concerned (the giver of a transfer).",
+        "partner_key": "Pseudonym of the receiving member of a transfer.",
+    },
+    on_invalid_row="error",
+)
+
+SUBSCRIPTION_REQUESTS = ExportSpec(
+    name="subscription_requests",
+    description="Applications to join (type new) or to buy more shares (type increase).",
+    columns=(
+        Column("id", "BIGINT", required=True, target="request_id"),
+        Column("date", "DATE", required=True, target="request_date"),
+        Column("type", required=True, allowed=("new", "increase"), target="request_type"),
+        _share_class("share_short_name"),
+        Column("ordered_parts", "INTEGER"),
+        Column(
+            "state",
+            required=True,
+            allowed=("draft", "blocked", "waiting", "done", "paid", "cancelled", "transfer"),
+        ),
+        Column("refusal_reason"),
+        _member_number("cooperator_register_number"),
+        Column("is_company", "BOOLEAN"),
+        Column("lang", allowed=LANGS),
+        Column("zip"),
+    ),
+    derived={"member_key": "pseudonym(cooperator_register_number)"},
+    on_invalid_row="error",
+)
+
+OPERATION_REQUESTS = ExportSpec(
+    name="operation_requests",
+    description="Requests to withdraw (sell back), transfer or convert shares.",
+    columns=(
+        Column("id", "BIGINT", required=True, target="request_id"),
+        Column("request_date", "DATE", required=True),
+        Column("effective_date", "DATE"),
+        Column("operation_type", required=True, allowed=("sell_back", "transfer", "convert")),
+        _member_number("cooperator_register_number"),
+        _share_class("share_short_name"),
+        Column("quantity", "INTEGER"),
+        Column(
+            "state",
+            required=True,
+            allowed=("draft", "waiting", "approved", "done", "cancelled", "refused"),
+        ),
+        Column("reason", allowed=SELL_BACK_REASONS),
+        Column("refusal_reason"),
+    ),
+    derived={"member_key": "pseudonym(cooperator_register_number)"},
+    on_invalid_row="error",
+)
+
+REGISTER_SPECS = {
+    spec.name: spec
+    for spec in (COOPERATORS, SHARE_OPERATIONS, SUBSCRIPTION_REQUESTS, OPERATION_REQUESTS)
+}

@@ -1,0 +1,250 @@
+"""The one way to touch the warehouse: connections, the SQL model runner, comments, publication.
+
+DuckDB allows one writer per file across processes, so:
+- the build writes a private working database (`.build/work.duckdb`) through short-lived
+  connections, all in the build's own process, under a lock that keeps builds from overlapping;
+- readers only ever open the publication (`coop.duckdb`) read-only;
+- publication copies the publishable schemas into a staging file on the same filesystem, in a
+  storage format DuckDB 1.5 still reads, checkpoints it and renames it over the old one: a reader
+  holding the old file open keeps its (unlinked) copy and is never blocked or broken.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines.lib.config import SQL_DIR, Settings
+
+# Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
+PUBLISHED_SCHEMAS = ("annex", "core", "quality")
+# The storage format DuckDB 1.5 clients (DBeaver, older CLIs) can still open.
+PUBLICATION_STORAGE_VERSION = "v1.5.0"
+
+
+class BuildLockedError(RuntimeError):
+    """Another build holds the warehouse."""
+
+
+def _private_temp_dir() -> str:
+    # Spill files may hold ingestion rows: keep them out of the warehouse folder.
+    path = Path(tempfile.gettempdir()) / f"coop-annex-spill-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return str(path)
+
+
+def pseudonym_macro_sql(key: bytes) -> str:
+    """HMAC-SHA-256 (RFC 2104) of a member number written in decimal, as a DuckDB macro.
+
+    Computed in SQL so that pseudonymising millions of rows stays a vectorised scan.
+    """
+    block = key if len(key) <= 64 else hashlib.sha256(key).digest()
+    block = block.ljust(64, b"\x00")
+    ipad = bytes(b ^ 0x36 for b in block).hex()
+    opad = bytes(b ^ 0x5C for b in block).hex()
+    return (
+        "create or replace temp macro pseudonym(member_number) as "
+        f"sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') "
+        "|| encode(cast(cast(member_number as hugeint) as varchar)))))"
+    )
+
+
+@contextmanager
+def connect(
+    path: Path, *, read_only: bool = False, pseudonym_key: bytes | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection; closed on exit so that the file is free again."""
+    if not read_only and str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        str(path), read_only=read_only, config={"temp_directory": _private_temp_dir()}
+    )
+    try:
+        if pseudonym_key is not None:
+            con.execute(pseudonym_macro_sql(pseudonym_key))
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def build_lock(settings: Settings, *, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Serialise builds (schedule, sensor, CLI, close-year) on one lock file."""
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = settings.build_dir / "build.lock"
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise BuildLockedError(
+                        f"another build is running ({holder}) on {settings.warehouse_dir}; "
+                        "wait for it to finish or try again later"
+                    ) from None
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- SQL models -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """One file under sql/: `sql/<schema>/<table>.sql` holds the select that makes the table.
+
+    A leading `/* ... */` block is YAML: `description` (the table comment) and `columns`
+    (column comments), so that the documentation lives beside the query.
+    """
+
+    path: Path
+
+    @property
+    def schema(self) -> str:
+        return self.path.parent.name
+
+    @property
+    def table(self) -> str:
+        return self.path.stem
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def source(self) -> str:
+        return self.path.relative_to(SQL_DIR.parent).as_posix()
+
+    def _split(self) -> tuple[dict, str]:
+        text = self.path.read_text(encoding="utf-8")
+        stripped = text.lstrip()
+        if stripped.startswith("/*"):
+            end = stripped.index("*/")
+            doc = yaml.safe_load(stripped[2:end]) or {}
+            return doc, stripped[end + 2 :]
+        return {}, text
+
+    @property
+    def doc(self) -> dict:
+        return self._split()[0]
+
+    @property
+    def query(self) -> str:
+        return self._split()[1].strip().rstrip(";")
+
+
+def sql_model(relative: str) -> SqlModel:
+    """The model at `sql/<relative>` (e.g. `core/member_spells.sql`)."""
+    path = SQL_DIR / relative
+    if not path.exists():
+        raise FileNotFoundError(f"no SQL model at {path}")
+    return SqlModel(path)
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def set_comments(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    description: str | None,
+    columns: dict[str, str] | None,
+) -> None:
+    """Table and column comments, readable from duckdb_tables() and duckdb_columns()."""
+    if description:
+        con.execute(f"comment on table {table} is {quote_literal(description.strip())}")
+    existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+    for column, comment in (columns or {}).items():
+        if column not in existing:
+            raise ValueError(f"{table}: comment for unknown column {column!r}")
+        con.execute(
+            f'comment on column {table}."{column}" is {quote_literal(str(comment).strip())}'
+        )
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
+    """Create (or replace) the model's table from its select; returns the row count."""
+    con.execute(f"create schema if not exists {model.schema}")
+    con.execute(f"create or replace table {model.qualified_name} as\n{model.query}")
+    doc = model.doc
+    set_comments(con, model.qualified_name, doc.get("description"), doc.get("columns"))
+    return row_count(con, model.qualified_name)
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
+
+
+# --- publication ------------------------------------------------------------------------------
+
+
+def publish(settings: Settings, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS) -> Path:
+    """Copy the publishable schemas of the working database into a new publication, atomically."""
+    staging = settings.build_dir / "coop.staging.duckdb"
+    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with connect(Path(":memory:")) as con:
+        con.execute(f"attach {quote_literal(str(settings.work_db_path))} as work (read_only)")
+        con.execute(
+            f"attach {quote_literal(str(staging))} as coop "
+            f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
+        )
+        tables = con.execute(
+            "select schema_name, table_name, comment from duckdb_tables() "
+            "where database_name = 'work' and schema_name in (select unnest(?)) "
+            "order by all",
+            [list(schemas)],
+        ).fetchall()
+        columns = con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() "
+            "where database_name = 'work' and comment is not null"
+        ).fetchall()
+        for schema in sorted({schema for schema, _, _ in tables}):
+            con.execute(f"create schema coop.{schema}")
+        for schema, table, comment in tables:
+            con.execute(f"create table coop.{schema}.{table} as from work.{schema}.{table}")
+            column_comments = {
+                column: text for s, t, column, text in columns if (s, t) == (schema, table)
+            }
+            set_comments(con, f"coop.{schema}.{table}", comment, column_comments)
+        con.execute("checkpoint coop")
+        con.execute("detach coop")
+        con.execute("detach work")
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    os.replace(staging, settings.publication_path)
+    return settings.publication_path
+
+
+@contextmanager
+def read_publication(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only, short-lived connection to the publication (for notebooks, CLI and tests)."""
+    settings = settings or Settings.from_env()
+    path = settings.publication_path
+    if not path.exists():
+        raise FileNotFoundError(f"no publication at {path}: run `annex build` first")
+    with connect(path, read_only=True) as con:
+        yield con

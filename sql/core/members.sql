@@ -1,0 +1,14 @@
+/*
+description: >
+  Every member ever registered, by pseudonym, with the attributes the annex may break figures
+  down by. No direct identifier (name, contact, address, birth date, national number, member
+  number) is kept.
+columns:
+  member_key: HMAC-SHA-256 pseudonym of the member number.
+  is_company: True for a legal person.
+  gender: male, female, other or NULL.
+  lang: Preferred language (nl_BE, fr_BE, en_US, de_DE).
+  country_id: Country (ISO 3166-1 alpha-2).
+*/
+select member_key, is_company, gender, lang, country_id
+from ingest.cooperators
