@@ -3,3 +3,17 @@
 `write_sample(out_dir, scale)` writes every export the pipeline reads; at scale 1 the pipeline
 publishes exactly the 2024 values of the annex the sample imitates (tests/golden/golden-2024.csv).
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
+    """Write every sample export under `out_dir` (created if needed); returns the files."""
+    from pipelines.sample import register
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = register.write_register(out_dir, scale=scale)
+    files += register.write_assemblies(out_dir, scale=scale)
+    return files
