@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -18,33 +18,6 @@ CHECK_RESULTS_TABLE = "quality.check_results"
 def key_of(table: str) -> dg.AssetKey:
     """`core.member_spells` -> AssetKey(["core", "member_spells"]): asset keys mirror tables."""
     return dg.AssetKey(table.split("."))
-
-
-def sql_model_asset(
-    relative: str,
-    *,
-    deps: Sequence[str],
-    group: str,
-    after: Callable[[duckdb.DuckDBPyConnection], dict[str, object]] | None = None,
-) -> dg.AssetsDefinition:
-    """An asset that materialises `sql/<relative>` as the table it names."""
-    model = sql_model(relative)
-
-    @dg.asset(
-        key=key_of(model.qualified_name),
-        deps=[key_of(dep) for dep in deps],
-        group_name=group,
-        kinds={"duckdb", "sql"},
-        description=(model.doc.get("description") or "").strip() or None,
-        metadata={"source": model.source},
-    )
-    def _model(warehouse: Warehouse) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            run_model(con, model)
-            extra = after(con) if after else {}
-            return dg.MaterializeResult(metadata=table_metadata(con, model.qualified_name) | extra)
-
-    return _model
 
 
 @dataclass(frozen=True)
@@ -72,32 +45,69 @@ def ensure_check_results(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def sql_check(check: SqlCheck) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+def evaluate_check(con: duckdb.DuckDBPyConnection, check: SqlCheck) -> dg.AssetCheckResult:
+    """Run the check's query, record the outcome in quality.check_results, and report it."""
+    offenders = con.execute(f"select * from ({check.query}) limit 20").df()
+    total = int(con.execute(f"select count(*) from ({check.query})").fetchone()[0])
+    ensure_check_results(con)
+    con.execute(f"delete from {CHECK_RESULTS_TABLE} where check_name = ?", [check.name])
+    con.execute(
+        f"insert into {CHECK_RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, now())",
+        [check.name, check.table, total == 0, check.blocking, total, check.description],
+    )
+    metadata: dict[str, object] = {"offending_rows": total}
+    if total:
+        metadata["offenders"] = dg.MetadataValue.md(offenders.to_markdown(index=False))
+        metadata["how_to_fix"] = check.fix
+    return dg.AssetCheckResult(
+        asset_key=key_of(check.table),
+        check_name=check.name,
+        passed=total == 0,
+        severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=check.description if total == 0 else f"{check.description} {check.fix}",
+    )
+
+
+def check_spec(check: SqlCheck) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        check.name,
         asset=key_of(check.table),
-        name=check.name,
         description=check.description,
         blocking=check.blocking,
     )
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            offenders = con.execute(f"select * from ({check.query}) limit 20").df()
-            total = int(con.execute(f"select count(*) from ({check.query})").fetchone()[0])
-            ensure_check_results(con)
-            con.execute(f"delete from {CHECK_RESULTS_TABLE} where check_name = ?", [check.name])
-            con.execute(
-                f"insert into {CHECK_RESULTS_TABLE} values (?, ?, ?, ?, ?, ?, now())",
-                [check.name, check.table, total == 0, check.blocking, total, check.description],
-            )
-        metadata: dict[str, object] = {"offending_rows": total}
-        if total:
-            metadata["offenders"] = dg.MetadataValue.md(offenders.to_markdown(index=False))
-            metadata["how_to_fix"] = check.fix
-        return dg.AssetCheckResult(
-            passed=total == 0,
-            severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
-            metadata=metadata,
-            description=check.description if total == 0 else f"{check.description} {check.fix}",
-        )
 
-    return _check
+
+def sql_model_asset(
+    relative: str,
+    *,
+    deps: Sequence[str],
+    group: str,
+    checks: Sequence[SqlCheck] = (),
+    after: Callable[[duckdb.DuckDBPyConnection], dict[str, object]] | None = None,
+) -> dg.AssetsDefinition:
+    """An asset that materialises `sql/<relative>` as the table it names, then runs its checks.
+
+    Checks run in the asset's own step (a separate step per check costs Dagster ~0.1 s each);
+    a failed blocking check stops everything downstream, publication included.
+    """
+    model = sql_model(relative)
+
+    @dg.asset(
+        key=key_of(model.qualified_name),
+        deps=[key_of(dep) for dep in deps],
+        group_name=group,
+        kinds={"duckdb", "sql"},
+        description=(model.doc.get("description") or "").strip() or None,
+        metadata={"source": model.source},
+        check_specs=[check_spec(check) for check in checks],
+    )
+    def _model(warehouse: Warehouse) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        with warehouse.connect() as con:
+            run_model(con, model)
+            extra = after(con) if after else {}
+            yield dg.MaterializeResult(metadata=table_metadata(con, model.qualified_name) | extra)
+            for check in checks:
+                yield evaluate_check(con, check)
+
+    return _model

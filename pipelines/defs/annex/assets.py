@@ -1,6 +1,32 @@
 """The annex: one readable table per section, and every figure in annex.figures."""
 
-from pipelines.lib.assets import sql_model_asset
+from pipelines.lib.assets import SqlCheck, sql_model_asset
+
+FLOWS_RECONCILE = SqlCheck(
+    table="annex.membership_flows",
+    name="membership_flows_reconcile",
+    description="members_end = members_start + new_members - exits, every year.",
+    query="""
+            select year, members_start, new_members, exits, members_end,
+                   members_start + new_members - exits - members_end as difference
+            from annex.membership_flows
+            where members_end <> members_start + new_members - exits
+        """,
+    fix="The year-end counts and the spells disagree: look for operations that do not "
+    "apply in date order in the register export, then rebuild.",
+)
+CATEGORIES_SUM = SqlCheck(
+    table="annex.membership_flows",
+    name="categories_sum_to_members",
+    description="members_end.A + .B + .C = members_end, every year.",
+    query="""
+            select year, members_end_a, members_end_b, members_end_c, members_end
+            from annex.membership_flows
+            where members_end_a + members_end_b + members_end_c <> members_end
+        """,
+    fix="Some member holds shares of a class outside A, B, C: check share_short_name.",
+)
+
 
 membership_flows = sql_model_asset(
     "annex/membership_flows.sql",
@@ -12,6 +38,7 @@ membership_flows = sql_model_asset(
         "ingest.operation_requests",
     ],
     group="annex",
+    checks=[FLOWS_RECONCILE, CATEGORIES_SUM],
 )
 members_by_category = sql_model_asset(
     "annex/members_by_category.sql", deps=["core.years", "core.members_on_date"], group="annex"

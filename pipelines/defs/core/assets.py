@@ -2,7 +2,7 @@
 
 import duckdb
 
-from pipelines.lib.assets import sql_model_asset
+from pipelines.lib.assets import SqlCheck, sql_model_asset
 from pipelines.lib.exports import record_quarantine
 
 REGISTER = ["ingest.share_operations"]
@@ -23,8 +23,24 @@ def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, obj
 
 
 share_legs = sql_model_asset("core/share_legs.sql", deps=REGISTER, group="core")
+HOLDINGS_NEVER_NEGATIVE = SqlCheck(
+    table="core.holding_history",
+    name="holdings_never_negative",
+    description="No operation takes a member's holding of a share class below zero.",
+    query="""
+        select operation_no, operation_date, share_class, shares, holding
+        from core.holding_history where holding < 0
+        order by operation_date, operation_no
+    """,
+    fix="The operations listed remove more shares than the member held at that point: "
+    "correct their quantity or date in the register, or add the missing subscription.",
+)
+
 holding_history = sql_model_asset(
-    "core/holding_history.sql", deps=["core.share_legs"], group="core"
+    "core/holding_history.sql",
+    deps=["core.share_legs"],
+    group="core",
+    checks=[HOLDINGS_NEVER_NEGATIVE],
 )
 member_operations = sql_model_asset(
     "core/member_operations.sql", deps=["core.share_legs"], group="core"

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from pipelines.lib.assets import key_of
+from pipelines.lib.assets import check_spec, evaluate_check, key_of
 from pipelines.lib.exports import load_csv_export
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.register import REGISTER_SPECS, choose_snapshot
+from pipelines.lib.sources.register_checks import REGISTER_CHECKS
 
 
 @dg.multi_asset(
@@ -19,6 +20,7 @@ from pipelines.lib.sources.register import REGISTER_SPECS, choose_snapshot
         )
         for spec in REGISTER_SPECS.values()
     ],
+    check_specs=[check_spec(check) for check in REGISTER_CHECKS],
     name="register_snapshot",
 )
 def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
@@ -43,3 +45,5 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                     "ignored_snapshot_files": ", ".join(ignored) or "none",
                 },
             )
+        for check in REGISTER_CHECKS:
+            yield evaluate_check(con, check)

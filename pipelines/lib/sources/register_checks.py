@@ -1,6 +1,6 @@
-"""Register errors (figures.md): each blocks publication and names the operation or row."""
+"""Register errors (figures.md) found in the export itself: each blocks publication."""
 
-from pipelines.lib.assets import SqlCheck, sql_check
+from pipelines.lib.assets import SqlCheck
 
 REGISTER_CHECKS = [
     SqlCheck(
@@ -63,5 +63,3 @@ REGISTER_CHECKS = [
         "files from the same snapshot, or add the member.",
     ),
 ]
-
-register_checks = [sql_check(check) for check in REGISTER_CHECKS]
