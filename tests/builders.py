@@ -97,7 +97,11 @@ class Register:
         )
 
     def vote(self, assembly: str, member: str | int, channel: str = "online", **extra) -> None:
-        row = {"member_number": member, "channel": channel, "voted_at": f"{assembly}T14:03:11+02:00"}
+        row = {
+            "member_number": member,
+            "channel": channel,
+            "voted_at": f"{assembly}T14:03:11+02:00",
+        }
         row.update(extra)
         self.votes.setdefault(assembly, []).append(row)
 

@@ -15,3 +15,24 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("ANNEX_PSEUDONYM_KEY", str(tmp_path / "pseudonym.key"))
     (tmp_path / "raw").mkdir()
     return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The sample exports (scale 1) built and published once for the whole test session.
+
+    Tests must treat it as read-only: open the publication with `read_publication(settings)`.
+    """
+    from pipelines.lib.build import run_build
+    from pipelines.sample import write_sample
+
+    root = tmp_path_factory.mktemp("sample")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ANNEX_RAW_DIR", str(root / "raw"))
+        patch.setenv("ANNEX_WAREHOUSE_DIR", str(root / "warehouse"))
+        patch.setenv("ANNEX_PSEUDONYM_KEY", str(root / "pseudonym.key"))
+        settings = Settings.from_env()
+        write_sample(settings.raw_dir, scale=1)
+        outcome = run_build(settings, progress=lambda line: None)
+        assert outcome.published, (outcome.errors, outcome.failed_checks)
+    return settings

@@ -49,8 +49,8 @@ general_assemblies = sql_model_asset(
     group="annex",
 )
 figure_catalog = sql_model_asset("annex/figure_catalog.sql", deps=[], group="annex")
-figures = sql_model_asset(
-    "annex/figures.sql",
+computed_figures = sql_model_asset(
+    "annex/computed_figures.sql",
     deps=[
         "core.years",
         "annex.figure_catalog",
@@ -59,3 +59,4 @@ figures = sql_model_asset(
     ],
     group="annex",
 )
+figures = sql_model_asset("annex/figures.sql", deps=["annex.computed_figures"], group="annex")
