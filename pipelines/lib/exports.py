@@ -282,7 +282,10 @@ def load_csv_export(
 
 def _empty_stage(spec: ExportSpec) -> str:
     texts = ", ".join(f"null::varchar as {_text(c)}" for c in spec.columns if c.load)
-    constants = "".join(f", null as {name}" for name in spec.extra_columns_sql)
+    # the per-file expressions over a NULL file name keep their column types
+    constants = "".join(
+        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
+    ).format(file="null::varchar")
     return (
         "select null::varchar as source_file, null::varchar as file_sha256, "
         f"null::bigint as source_row, {texts}{constants} limit 0"
