@@ -79,6 +79,7 @@ STAFF_PARTICIPATION_HEADER: tuple[str, ...] = (
 )
 
 _STAFF_FIRST_NUMBER = 10001
+STAFF_X_2024 = 3  # people with Geslacht X among 2024's participants, at scale 1
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")  # day 0 of Excel's 1900 date system
 # Each year's participants are a sliding window over one staff list: people stay several years.
 _STAFF_WINDOW_STEP = 14
@@ -195,8 +196,8 @@ _NOT_PRESENT_RATE = {"absent": 0.12, "annulé": 0.08, "inscrit": 0.03}
 def _workdays(rng: np.random.Generator, year: int, n: int) -> np.ndarray:
     """n random working days of `year`, sorted (datetime64[D]).
 
-    Mid-August and the last fortnight of December are left out: no trainings then, and a
-    regular training therefore never spills into the next year.
+    The first week of January, the first weeks of August and the second half of December are
+    left out (holidays), so a regular training never spills into the next year.
     """
     days = pd.bdate_range(f"{year}-01-08", f"{year}-12-15")
     days = days[~((days.month == 8) & (days.day < 20))]
@@ -504,14 +505,14 @@ def write_staff_training(out_dir: Path, scale: int = 1, seed: int = 2024) -> lis
         + max(s for _, _, s in STAFF_PLAN.values()) * scale
     )
     staff_numbers = np.arange(_STAFF_FIRST_NUMBER, _STAFF_FIRST_NUMBER + n_staff_total)
-    # Gender is a property of the person, stable over the years; X stays rare (< 10 people).
-    gender_of = dict(
-        zip(
-            staff_numbers.tolist(),
-            rng.choice(np.array(["V", "M", "X"]), size=n_staff_total, p=[0.56, 0.42, 0.02]),
-            strict=True,
-        )
-    )
+    # Gender is a property of the person, stable over the years. X is rare: exactly
+    # STAFF_X_2024 * scale people of 2024's participants (a breakdown cell below 10 people at
+    # scale 1, to be suppressed) and one per scale among those who left before.
+    gender = rng.choice(np.array(["V", "M"]), size=n_staff_total, p=[0.57, 0.43])
+    first_2024 = (len(YEARS) - 1) * _STAFF_WINDOW_STEP * scale
+    gender[first_2024 + rng.choice(n_staff_total - first_2024, STAFF_X_2024 * scale, False)] = "X"
+    gender[rng.choice(_STAFF_WINDOW_STEP * scale, scale, replace=False)] = "X"
+    gender_of = dict(zip(staff_numbers.tolist(), gender.tolist(), strict=True))
 
     per_year: dict[int, tuple[list[pd.DataFrame], list[pd.DataFrame]]] = {}
     pools: dict[int, np.ndarray] = {}
