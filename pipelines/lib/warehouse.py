@@ -202,38 +202,45 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 # --- publication ------------------------------------------------------------------------------
 
 
-def publish(settings: Settings, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS) -> Path:
-    """Copy the publishable schemas of the working database into a new publication, atomically."""
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+) -> Path:
+    """Copy the publishable schemas of the working database (`con`) into a new publication.
+
+    The copy is written next to the publication, checkpointed, then renamed over it.
+    """
     staging = settings.build_dir / "coop.staging.duckdb"
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    with connect(Path(":memory:")) as con:
-        con.execute(f"attach {quote_literal(str(settings.work_db_path))} as work (read_only)")
-        con.execute(
-            f"attach {quote_literal(str(staging))} as coop "
-            f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
-        )
+    source = con.execute("select current_database()").fetchone()[0]
+    con.execute(
+        f"attach {quote_literal(str(staging))} as coop "
+        f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
+    )
+    try:
         tables = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
-            "where database_name = 'work' and schema_name in (select unnest(?)) "
-            "order by all",
-            [list(schemas)],
+            "where database_name = ? and schema_name in (select unnest(?)) order by all",
+            [source, list(schemas)],
         ).fetchall()
         columns = con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() "
-            "where database_name = 'work' and comment is not null"
+            "where database_name = ? and comment is not null",
+            [source],
         ).fetchall()
         for schema in sorted({schema for schema, _, _ in tables}):
             con.execute(f"create schema coop.{schema}")
         for schema, table, comment in tables:
-            con.execute(f"create table coop.{schema}.{table} as from work.{schema}.{table}")
+            con.execute(f"create table coop.{schema}.{table} as from {source}.{schema}.{table}")
             column_comments = {
                 column: text for s, t, column, text in columns if (s, t) == (schema, table)
             }
             set_comments(con, f"coop.{schema}.{table}", comment, column_comments)
         con.execute("checkpoint coop")
+    finally:
         con.execute("detach coop")
-        con.execute("detach work")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     os.replace(staging, settings.publication_path)
     return settings.publication_path

@@ -28,7 +28,8 @@ PUBLISHED_MODELS = sorted(
 )
 def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings
-    path = publish(settings)
+    with warehouse.connect() as con:
+        path = publish(con, settings)
     with connect(path, read_only=True) as con:
         tables = con.execute(
             "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
