@@ -1,0 +1,157 @@
+"""Reading the register and vote exports: header checks, typing, quarantine, lineage."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines.lib.exports import ExportError, load_csv_export
+from pipelines.lib.sources.assembly import VOTES
+from pipelines.lib.sources.register import COOPERATORS, choose_snapshot
+from pipelines.lib.warehouse import pseudonym_macro_sql
+from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
+from tests.helpers import build, query
+
+
+def small_register() -> Register:
+    register = Register()
+    register.member(1)
+    register.subscribe("2023-01-10", 1, 2)
+    return register
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    connection.execute(pseudonym_macro_sql(b"k" * 32))
+    yield connection
+    connection.close()
+
+
+def test_missing_column_is_an_error_naming_file_and_column(settings):
+    register = small_register()
+    register.write(settings.raw_dir)
+    path = settings.raw_dir / "register" / "share_operations_20250115.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    drop = header.index("quantity")
+    path.write_text(
+        "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines)
+    )
+    outcome = build(settings)
+    assert not outcome.published
+    assert any(
+        "register/share_operations_20250115.csv" in e and "'quantity'" in e for e in outcome.errors
+    ), outcome.errors
+    assert not settings.publication_path.exists()
+
+
+def test_malformed_vote_rows_are_quarantined_and_rows_conserved(settings):
+    register = small_register()
+    register.vote("2024-06-18", "1", "online")
+    register.vote("2024-06-18", "1", "by-pigeon")  # not an allowed channel
+    register.vote("2024-06-18", "1", "online", voted_at="18/06/2024 14:03")  # not ISO 8601
+    register.vote("2024-06-18", "", "online")  # member number missing
+    register.vote("2024-06-18", "1", "proxy")  # proxy without holder
+    outcome = build(settings, register)
+    assert outcome.published, outcome.errors
+    assert query(
+        settings,
+        "select source_row, column_name, reason from quality.quarantine "
+        "where export = 'votes' order by source_row",
+    ) == [
+        (2, "channel", "not_allowed"),
+        (3, "voted_at", "bad_type"),
+        (4, "member_number", "missing_value"),
+        (5, "proxy_holder", "missing_value"),
+    ]
+    assert query(
+        settings,
+        "select rows_read, rows_loaded, rows_quarantined from quality.ingest_files "
+        "where export = 'votes'",
+    ) == [(5, 1, 4)]
+
+
+def test_register_row_that_cannot_be_typed_stops_the_build(settings):
+    register = small_register()
+    register.subscribe("2023-02-30", 1, 1)  # no such date
+    outcome = build(settings, register)
+    assert not outcome.published
+    message = " ".join(outcome.errors)
+    assert "share_operations_20250115.csv row 2" in message
+    assert "'date'" in message and "bad_type" in message
+
+
+def test_row_numbers_count_records_not_lines_and_bom_is_accepted(settings, con):
+    rows = [
+        {"cooperator_register_number": 1, "is_company": "False", "street": "Rue A 1,\nboîte 3"},
+        {"cooperator_register_number": 2, "is_company": "False", "street": 'Quai "B", 2'},
+        {"cooperator_register_number": 3, "is_company": "True", "company_name": "Coop, CV"},
+    ]
+    path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows, encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    result = load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 3, 0)
+    assert con.execute(
+        "select source_row, cooperator_register_number, street from ingest.cooperators "
+        "order by source_row"
+    ).fetchall() == [(1, 1, "Rue A 1,\nboîte 3"), (2, 2, 'Quai "B", 2'), (3, 3, None)]
+
+
+def test_national_number_is_never_read(settings, con):
+    rows = [{"cooperator_register_number": 1, "is_company": "False", "national_number": "x"}]
+    path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows)
+    load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    columns = [row[0] for row in con.execute("describe ingest.cooperators").fetchall()]
+    assert "national_number" not in columns
+    assert "member_key" in columns
+
+
+def test_unknown_column_is_a_warning(settings, con):
+    rows = [{"cooperator_register_number": 1, "is_company": "False"}]
+    path = write_csv(settings.raw_dir / "c.csv", [*COOPERATOR_COLUMNS, "x_note"], rows)
+    result = load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    assert result.warnings == ["c.csv: unknown column 'x_note' ignored"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b'member_number,channel,voted_at,proxy_holder\n"1,online,x,\n', "cannot be read as CSV"),
+        (b"member_number,channel,voted_at,proxy_holder\n\xff\xfe1,online,x,\n", "not valid utf-8"),
+    ],
+)
+def test_unreadable_files_are_errors_naming_the_file(settings, con, content, message):
+    path = settings.raw_dir / "assembly" / "ga_2024-06-18.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+    with pytest.raises(ExportError, match=message) as raised:
+        load_csv_export(con, VOTES, [path], settings.raw_dir)
+    assert "assembly/ga_2024-06-18.csv" in str(raised.value)
+
+
+def test_newest_snapshot_is_used_and_others_ignored(settings):
+    old = small_register()
+    old.write(settings.raw_dir, suffix="_20240110")
+    new = small_register()
+    new.member(2)
+    new.subscribe("2024-03-01", 2, 1)
+    new.write(settings.raw_dir, suffix="_20250115")
+    snapshot = choose_snapshot(settings.raw_dir / "register")
+    assert snapshot.stamp == "20250115"
+    assert len(snapshot.ignored) == 4
+    outcome = build(settings)
+    assert outcome.published
+    assert query(
+        settings,
+        "select value from annex.figures where year = 2024 and figure_id = 'p1.new_members'",
+    ) == [(1.0,)]
+
+
+def test_missing_file_of_newest_snapshot_is_an_error(settings):
+    small_register().write(settings.raw_dir, suffix="_20240110")
+    small_register().write(settings.raw_dir, suffix="_20250115")
+    (settings.raw_dir / "register" / "operation_requests_20250115.csv").unlink()
+    with pytest.raises(ExportError, match="operation_requests_20250115.csv is missing"):
+        choose_snapshot(settings.raw_dir / "register")
