@@ -66,9 +66,10 @@ def connect(
     """A short-lived connection; closed on exit so that the file is free again."""
     if not read_only and str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        str(path), read_only=read_only, config={"temp_directory": _private_temp_dir()}
-    )
+    # Readers get DuckDB's defaults, so that a notebook's own duckdb.connect(path, read_only=True)
+    # in the same process is compatible; only the build may spill, and not into the warehouse.
+    config = {} if read_only else {"temp_directory": _private_temp_dir()}
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if pseudonym_key is not None:
             con.execute(pseudonym_macro_sql(pseudonym_key))
@@ -206,10 +207,11 @@ def publish(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
-) -> Path:
+) -> dict[str, int]:
     """Copy the publishable schemas of the working database (`con`) into a new publication.
 
-    The copy is written next to the publication, checkpointed, then renamed over it.
+    The copy is written next to the publication, checkpointed, then renamed over it. Returns
+    the published tables with their row counts.
     """
     staging = settings.build_dir / "coop.staging.duckdb"
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
@@ -219,6 +221,7 @@ def publish(
         f"attach {quote_literal(str(staging))} as coop "
         f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
     )
+    published: dict[str, int] = {}
     try:
         tables = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
@@ -243,7 +246,7 @@ def publish(
         con.execute("detach coop")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     os.replace(staging, settings.publication_path)
-    return settings.publication_path
+    return published
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import dagster as dg
 from pipelines.lib.assets import key_of
 from pipelines.lib.config import SQL_DIR
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, connect, publish
+from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publish
 
 # Every published model is upstream, so any failed blocking check (they all guard an upstream
 # asset) stops this step and leaves the last publication in place.
@@ -29,19 +29,15 @@ PUBLISHED_MODELS = sorted(
 def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings
     with warehouse.connect() as con:
-        path = publish(con, settings)
-    with connect(path, read_only=True) as con:
-        tables = con.execute(
-            "select schema_name || '.' || table_name, estimated_size from duckdb_tables() "
-            "order by 1"
-        ).fetchall()
+        tables = publish(con, settings)
+    path = settings.publication_path
     context.log.info(f"published {path}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "size_bytes": path.stat().st_size,
             "tables": dg.MetadataValue.md(
-                "\n".join(f"- `{name}` (~{rows} rows)" for name, rows in tables)
+                "\n".join(f"- `{name}`: {rows} rows" for name, rows in tables.items())
             ),
         }
     )

@@ -1,0 +1,69 @@
+"""The Dagster code location: a snapshot of the asset graph and its automation."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.definitions import defs
+
+
+def test_every_asset_has_a_group_and_kind_and_is_in_one_job():
+    definitions = defs()
+    specs = list(definitions.resolve_all_asset_specs())
+    assert specs
+    for spec in specs:
+        assert spec.group_name and spec.group_name != "default", spec.key
+        assert spec.kinds, spec.key
+    keys = {spec.key.to_user_string() for spec in specs}
+    assert {
+        "ingest/cooperators",
+        "ingest/share_operations",
+        "ingest/votes",
+        "core/member_spells",
+        "core/members_on_date",
+        "annex/membership_flows",
+        "annex/figures",
+        "publish/coop_duckdb",
+    } <= keys
+
+
+def test_nightly_schedule_runs_by_default_at_two_in_brussels():
+    schedule = defs().resolve_schedule_def("nightly_annex_build")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Brussels"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_job_runs_every_step_in_one_process():
+    job = defs().resolve_job_def("annex_build")
+    assert job.executor_def is dg.in_process_executor
+
+
+def test_sensor_requests_a_run_when_a_raw_file_changes(settings):
+    sensor = defs().resolve_sensor_def("raw_exports_changed")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    (settings.raw_dir / "assembly").mkdir()
+    (settings.raw_dir / "assembly" / "ga_2024-06-18.csv").write_text("member_number\n1\n")
+    first = sensor(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1
+    again = sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert not again.run_requests
+    (settings.raw_dir / "assembly" / "ga_2024-06-18.csv").write_text("member_number\n1\n2\n")
+    changed = sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert len(changed.run_requests) == 1
+
+
+def test_blocking_checks_guard_the_publication():
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    blocking = {key.name for key in graph.asset_check_keys if graph.get_check_spec(key).blocking}
+    assert {
+        "member_numbers_unique",
+        "operation_numbers_unique",
+        "operation_members_known",
+        "holdings_never_negative",
+        "membership_flows_reconcile",
+        "categories_sum_to_members",
+    } <= blocking
+    upstream = graph.get(dg.AssetKey(["publish", "coop_duckdb"])).parent_keys
+    assert dg.AssetKey(["annex", "figures"]) in upstream

@@ -1,0 +1,97 @@
+"""Write, audit, publish: failed checks keep the last publication; readers are never blocked."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import duckdb
+import pytest
+
+from pipelines import cli
+from pipelines.lib.warehouse import read_publication
+from tests.builders import Register
+from tests.helpers import build, figures
+
+
+def good_register() -> Register:
+    register = Register()
+    for number in (1, 2, 3):
+        register.member(number)
+        register.subscribe("2023-03-01", number, 2)
+    register.vote("2024-06-18", "1")
+    return register
+
+
+def test_failed_check_keeps_the_last_publication(settings):
+    register = good_register()
+    assert build(settings, register).published
+    before = settings.publication_path.read_bytes()
+    register.sell_back("2024-02-02", 2, 3, "withdrawal")  # more shares than member 2 holds
+    outcome = build(settings, register)
+    assert not outcome.published
+    failed = {check.name: check for check in outcome.failed_checks}
+    assert set(failed) == {"holdings_never_negative"}
+    offenders = failed["holdings_never_negative"].metadata["offenders"]
+    assert re.search(r"\|\s+4 \| 2024-02-02", offenders), offenders  # operation 4 named
+    assert "correct their quantity" in failed["holdings_never_negative"].metadata["how_to_fix"]
+    assert settings.publication_path.read_bytes() == before
+
+
+def test_unknown_member_blocks_publication_and_cli_names_the_check(settings, capsys):
+    register = good_register()
+    register.subscribe("2024-04-04", 99, 1)  # member 99 is not in cooperators.csv
+    register.write(settings.raw_dir)
+    assert cli.main(["build"]) == 1
+    printed = capsys.readouterr().out
+    assert "✗ operation_members_known" in printed
+    assert "not in cooperators.csv" in printed
+    assert "nothing was published" in printed
+    assert not settings.publication_path.exists()
+
+
+def test_reader_holding_the_publication_open_neither_blocks_nor_breaks(settings):
+    register = good_register()
+    assert build(settings, register).published
+    reader = duckdb.connect(str(settings.publication_path), read_only=True)
+    count = "select value from annex.figures where year = 2024 and figure_id = 'p1.members_end'"
+    assert reader.execute(count).fetchone() == (3.0,)
+    register.member(4)
+    register.subscribe("2024-05-05", 4, 1)
+    assert build(settings, register).published  # not blocked by the open reader
+    assert reader.execute(count).fetchone() == (3.0,)  # still its consistent old copy
+    reader.close()
+    assert figures(settings, 2024)["p1.members_end"] == 4
+
+
+def test_publication_is_checkpointed_and_readable_by_duckdb_1_5(settings):
+    assert build(settings, good_register()).published
+    assert not settings.publication_path.with_name("coop.duckdb.wal").exists()
+    with read_publication(settings) as con:
+        assert con.execute("select current_database()").fetchone() == ("coop",)
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is needed to run an isolated DuckDB 1.5 client")
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        'print(duckdb.__version__, con.execute("select count(*) from annex.figures").fetchone()[0])'
+    )
+    done = subprocess.run(
+        [uv, "run", "--isolated", "--no-project", "--with", "duckdb~=1.5.0", "python", "-c",
+         script, str(settings.publication_path)],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "VIRTUAL_ENV": ""},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    version, count = done.stdout.split()
+    assert version.startswith("1.5.") and int(count) > 0
+
+
+def test_second_build_is_refused_while_one_runs(settings, capsys):
+    from pipelines.lib.warehouse import build_lock
+
+    good_register().write(settings.raw_dir)
+    with build_lock(settings):
+        assert cli.main(["build"]) == 75
+    assert "another build is running" in capsys.readouterr().err
