@@ -1,0 +1,98 @@
+"""Time and memory of `annex build` on the sample at scale 1 and at a larger scale, as ratios.
+
+    uv run python bench/benchmark.py               # scale 1 and 100
+    uv run python bench/benchmark.py --scale 10    # a quicker look
+
+Each build runs in its own process (as a user would run it), against its own raw and warehouse
+folders under bench/out/ (generated, not committed). Prints wall time, peak memory (max RSS)
+and the ratios between the two scales; no thresholds are asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) of the child, and its output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    # ru_maxrss of children is a running maximum: exact for the larger run, which comes last
+    return seconds, max(peak, before) / 1024, done.stdout
+
+
+def register_rows(raw: Path) -> tuple[int, int]:
+    def count(name: str) -> int:
+        path = next((raw / "register").glob(f"{name}*.csv"))
+        return duckdb.sql(f"select count(*) from read_csv('{path}', all_varchar=true)").fetchone()[
+            0
+        ]
+
+    return count("cooperators"), count("share_operations")
+
+
+def measure(scale: int, out: Path) -> dict[str, float]:
+    root = out / f"scale{scale}"
+    env = {
+        **os.environ,
+        "ANNEX_RAW_DIR": str(root / "raw"),
+        "ANNEX_WAREHOUSE_DIR": str(root / "warehouse"),
+        "ANNEX_PSEUDONYM_KEY": str(out / "pseudonym.key"),
+    }
+    annex = [sys.executable, "-m", "pipelines.cli"]
+    generated = 0.0
+    if not (root / "raw" / "register").is_dir():
+        generated, _, _ = run([*annex, "sample-data", "--scale", str(scale)], env)
+    seconds, peak, output = run([*annex, "build"], env)
+    members, operations = register_rows(root / "raw")
+    print(output.strip().splitlines()[-1])
+    return {
+        "scale": scale,
+        "members": members,
+        "operations": operations,
+        "generate_s": generated,
+        "build_s": seconds,
+        "peak_mib": peak,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    small = measure(1, args.out)
+    large = measure(args.scale, args.out)
+    print()
+    print(f"{'':>12} {'scale 1':>12} {'scale ' + str(args.scale):>12} {'ratio':>8}")
+    for key, label in [
+        ("members", "members"),
+        ("operations", "operations"),
+        ("build_s", "build (s)"),
+        ("peak_mib", "peak (MiB)"),
+    ]:
+        ratio = large[key] / small[key] if small[key] else float("nan")
+        print(f"{label:>12} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
+    per_op = (large["build_s"] / large["operations"]) / (small["build_s"] / small["operations"])
+    print(f"\nbuild time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")
+    if large["generate_s"]:
+        print(f"(sample generation at scale {args.scale}: {large['generate_s']:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
