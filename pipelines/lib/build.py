@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,7 +73,12 @@ def run_build(settings: Settings | None = None, progress: Progress = print) -> B
     with build_lock(settings, wait_seconds=0):
         result = job.execute_in_process(
             run_config={"loggers": {"progress": {}}},
-            instance=dg.DagsterInstance.ephemeral(),
+            # with DAGSTER_HOME set, CLI builds appear in the UI's run history too
+            instance=(
+                dg.DagsterInstance.get()
+                if os.environ.get("DAGSTER_HOME")
+                else dg.DagsterInstance.ephemeral()
+            ),
             raise_on_error=False,
             resources={"warehouse": Warehouse(manage_lock=False)},
         )
