@@ -1,0 +1,183 @@
+# %% [markdown]
+# # Data quality: what was set aside, what the checks said
+#
+# What the last published build read, what it could not use, and whether its checks passed:
+#
+# - `quality.ingest_files`: every export file read, with its rows read, loaded and quarantined
+#   (rows read = rows loaded + rows quarantined);
+# - `quality.quarantine`: every row set aside, by file, row number, column and reason code (never
+#   the rejected row itself, which may hold personal data);
+# - `quality.check_results`: the result of every data check (a failed blocking check stops the
+#   publication, so a published warehouse only shows failed checks that are warnings);
+# - `annex.figures`: the figures that could not be computed for a year, and why.
+
+# %%
+import plotly.express as px
+from IPython.display import display
+
+from pipelines import notebook as nb
+
+print(f"Published warehouse: {nb.publication_path()}")
+
+# %% [markdown]
+# ## Files read
+
+# %%
+files = nb.query(
+    """
+    select export, source_file, rows_read, rows_loaded, rows_quarantined,
+           rows_quarantined / nullif(rows_read, 0) as share_quarantined
+    from quality.ingest_files
+    order by export, source_file
+    """
+)
+display(files)
+
+# %%
+loaded = files.melt(
+    id_vars=["export", "source_file"],
+    value_vars=["rows_loaded", "rows_quarantined"],
+    var_name="outcome",
+    value_name="rows",
+)
+px.bar(
+    loaded,
+    y="source_file",
+    x="rows",
+    color="outcome",
+    orientation="h",
+    title="Rows loaded and quarantined per file",
+    height=200 + 28 * len(files),
+).update_layout(yaxis={"title": None, "autorange": "reversed"}).show()
+
+# %%
+if len(files):
+    worst = files.sort_values("share_quarantined", ascending=False).iloc[0]
+    print(
+        f"{len(files)} files, {int(files['rows_read'].sum())} rows read, "
+        f"{int(files['rows_quarantined'].sum())} quarantined; the file with the largest share "
+        f"set aside is {worst['source_file']} ({worst['share_quarantined']:.1%})."
+    )
+
+# %% [markdown]
+# Each bar is one export file: the part set aside should stay a sliver; a file with a large
+# quarantined part is worth raising with the team that produces the export.
+
+# %% [markdown]
+# ## Why rows were set aside
+
+# %%
+quarantine = nb.query(
+    """
+    select export, source_file, reason, column_name, count(*) as rows
+    from quality.quarantine
+    group by all
+    order by export, source_file, rows desc
+    """
+)
+display(quarantine)
+
+# %%
+if len(quarantine):
+    px.bar(
+        quarantine,
+        y="source_file",
+        x="rows",
+        color="reason",
+        orientation="h",
+        hover_data=["column_name"],
+        title="Quarantined rows per file and reason",
+        height=200 + 28 * quarantine["source_file"].nunique(),
+    ).update_layout(yaxis={"title": None, "autorange": "reversed"}).show()
+    by_reason = quarantine.groupby("reason")["rows"].sum().sort_values(ascending=False)
+    print(f"Most frequent reason: {by_reason.index[0]} ({int(by_reason.iloc[0])} rows).")
+else:
+    print("Nothing was quarantined.")
+
+# %% [markdown]
+# The reason code says what to fix in the export (for instance `bad_member_number`: a member
+# number that is not a number; `not_a_member`: a vote from someone who was not a member on the
+# eve of the assembly); the data steward finds the rows by file and row number.
+
+# %% [markdown]
+# ## Checks
+
+# %%
+checks = nb.query(
+    """
+    select check_name, asset, passed, blocking, offending_rows, description, evaluated_at
+    from quality.check_results
+    order by passed, blocking desc, asset, check_name
+    """
+)
+display(checks)
+
+# %%
+summary = (
+    checks.assign(
+        result=checks["passed"].map({True: "passed", False: "failed"}),
+        kind=checks["blocking"].map({True: "blocking", False: "warning"}),
+    )
+    .groupby(["kind", "result"], as_index=False)
+    .size()
+)
+px.bar(
+    summary,
+    x="kind",
+    y="size",
+    color="result",
+    title="Data checks of the last build",
+    labels={"size": "checks"},
+    color_discrete_map={"passed": "seagreen", "failed": "crimson"},
+).show()
+failed = checks[~checks["passed"]]
+if len(failed):
+    print(f"{len(failed)} check(s) failed:")
+    for check in failed.itertuples():
+        print(
+            f"  - {check.check_name} on {check.asset}: {check.offending_rows} rows. "
+            f"{check.description}"
+        )
+else:
+    print(f"All {len(checks)} checks passed.")
+
+# %% [markdown]
+# Blocking checks guard the annex's identities (members at the end = at the start + joiners −
+# leavers, categories adding up, holdings never negative); a published warehouse has them all
+# green, so any red here is a warning worth reading before the annex goes out.
+
+# %% [markdown]
+# ## Figures that could not be computed
+
+# %%
+missing = nb.query(
+    """
+    select note, count(*) as figures, min(year) as first_year, max(year) as last_year,
+           string_agg(distinct figure_id, ', ' order by figure_id) as figure_ids
+    from annex.figures
+    where value is null and value_text is null
+    group by note
+    order by figures desc
+    """
+)
+display(missing)
+coverage = nb.query(
+    """
+    select year, count(*) filter (where value is not null or value_text is not null) as computed,
+           count(*) filter (where value is null and value_text is null) as not_computed
+    from annex.figures
+    group by year
+    order by year
+    """
+)
+px.bar(
+    coverage.melt(id_vars="year", var_name="figures", value_name="count"),
+    x="year",
+    y="count",
+    color="figures",
+    title="Figures computed per year",
+).update_layout(xaxis={"dtick": 1}).show()
+
+# %% [markdown]
+# A figure without a value always carries a note (usually a missing export for that year); the
+# bars show which years of the annex are complete and which need another file.
