@@ -14,10 +14,13 @@ columns:
   leg: giver or receiver for a transfer, source or target for a conversion, member otherwise.
 */
 with operations as (
-    select register_number_operation as operation_no, operation_date, operation_type,
-           member_key, partner_key, share_short_name, share_to_short_name, quantity,
-           quantity_to, reason
-    from ingest.share_operations
+    -- members are known by pseudonym from here on (an unknown member blocks publication)
+    select o.register_number_operation as operation_no, o.operation_date, o.operation_type,
+           m.member_key, p.member_key as partner_key, o.share_short_name,
+           o.share_to_short_name, o.quantity, o.quantity_to, o.reason
+    from ingest.share_operations o
+    left join ingest.cooperators m on m.cooperator_register_number = o.cooperator_register_number
+    left join ingest.cooperators p on p.cooperator_register_number = o.partner_to_register_number
 ),
 
 first_legs as (

@@ -5,7 +5,7 @@ import duckdb
 from pipelines.lib.assets import SqlCheck, sql_model_asset
 from pipelines.lib.exports import record_quarantine
 
-REGISTER = ["ingest.share_operations"]
+REGISTER = ["ingest.share_operations", "ingest.cooperators"]
 
 
 def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -59,11 +59,17 @@ years = sql_model_asset(
         "ingest.subscription_requests",
         "ingest.operation_requests",
         "ingest.votes",
+        "ingest.staff_trainings",
+        "ingest.member_course_registrations",
+        "ingest.survey_codebook",
+        "ingest.governance_facts",
     ],
     group="core",
 )
 reference_dates = sql_model_asset(
-    "core/reference_dates.sql", deps=["core.years", "ingest.votes"], group="core"
+    "core/reference_dates.sql",
+    deps=["core.years", "ingest.votes", "ingest.survey_responses"],
+    group="core",
 )
 members_on_date = sql_model_asset(
     "core/members_on_date.sql", deps=["core.reference_dates", "core.class_holdings"], group="core"
@@ -75,5 +81,7 @@ assembly_votes = sql_model_asset(
     after=_quarantine_uncounted_votes,
 )
 general_assemblies = sql_model_asset(
-    "core/general_assemblies.sql", deps=["ingest.votes"], group="core"
+    "core/general_assemblies.sql",
+    deps=["ingest.votes", "ingest.governance_assemblies"],
+    group="core",
 )

@@ -132,14 +132,8 @@ SHARE_OPERATIONS = ExportSpec(
         ),
         RowRule("reason", "operation_type = 'sell_back' and reason is null", "missing_value"),
     ),
-    derived={
-        "member_key": "pseudonym(cooperator_register_number)",
-        "partner_key": "pseudonym(partner_to_register_number)",
-    },
-    derived_descriptions={
-        "member_key": "Pseudonym of the member concerned (the giver of a transfer).",
-        "partner_key": "Pseudonym of the receiving member of a transfer.",
-    },
+    # No per-row pseudonym here: core.share_legs takes each member's key from ingest.cooperators
+    # (one HMAC per member instead of two per operation).
     on_invalid_row="error",
 )
 
@@ -163,7 +157,6 @@ SUBSCRIPTION_REQUESTS = ExportSpec(
         Column("lang", allowed=LANGS),
         Column("zip"),
     ),
-    derived={"member_key": "pseudonym(cooperator_register_number)"},
     on_invalid_row="error",
 )
 
@@ -186,7 +179,6 @@ OPERATION_REQUESTS = ExportSpec(
         Column("reason", allowed=SELL_BACK_REASONS),
         Column("refusal_reason"),
     ),
-    derived={"member_key": "pseudonym(cooperator_register_number)"},
     on_invalid_row="error",
 )
 

@@ -9,7 +9,8 @@ REGISTER_CHECKS = [
         description="Every member number appears once in cooperators.csv.",
         query="""
             select source_file, list(source_row order by source_row) as rows
-            from ingest.cooperators group by source_file, member_key having count(*) > 1
+            from ingest.cooperators group by source_file, cooperator_register_number
+            having count(*) > 1
         """,
         fix="Fix the register export so that each cooperator_register_number is on one row "
         "(the rows listed share one).",
@@ -54,9 +55,12 @@ REGISTER_CHECKS = [
                    case when c.member_key is null then 'cooperator_register_number'
                         else 'partner_to_register_number' end as unknown_column
             from ingest.share_operations o
-            left join ingest.cooperators c on c.member_key = o.member_key
-            left join ingest.cooperators p on p.member_key = o.partner_key
-            where c.member_key is null or (o.partner_key is not null and p.member_key is null)
+            left join ingest.cooperators c
+                on c.cooperator_register_number = o.cooperator_register_number
+            left join ingest.cooperators p
+                on p.cooperator_register_number = o.partner_to_register_number
+            where c.member_key is null
+               or (o.partner_to_register_number is not null and p.member_key is null)
             order by o.register_number_operation
         """,
         fix="The operations listed name a member that is not in cooperators.csv: export both "
