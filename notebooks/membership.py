@@ -103,15 +103,19 @@ px.bar(
 # %% [markdown]
 # ## New members by category at joining
 #
-# The category of each spell on the day it started (its day-end holding). This is a breakdown of
-# a published total, so cells under 10 people are blanked (hover shows which).
+# The category of each spell on the day it started (its day-end holding; a spell that ended on
+# the day it started has none). This is a breakdown of a published total, so cells under 10
+# people are blanked.
 
 # %%
 joiners = nb.query(
     """
     with starts as (
         select s.member_key, s.start_date, year(s.start_date) as year,
-               first(h.share_class order by h.shares desc, h.share_class) as category
+               coalesce(
+                   first(h.share_class order by h.shares desc, h.share_class),
+                   'left the same day'
+               ) as category
         from core.member_spells s
         left join core.class_holdings h
             on h.member_key = s.member_key and h.shares > 0
@@ -122,12 +126,12 @@ joiners = nb.query(
     cells as (
         select y.year, c.category
         from (select distinct year from starts) y
-        cross join (select distinct coalesce(category, 'unknown') as category from starts) c
+        cross join (select distinct category from starts) c
     )
     select cells.year, cells.category, count(starts.member_key) as new_members
     from cells
     left join starts
-        on starts.year = cells.year and coalesce(starts.category, 'unknown') = cells.category
+        on starts.year = cells.year and starts.category = cells.category
     group by all
     order by all
     """

@@ -1,19 +1,25 @@
 # %% [markdown]
 # # Member survey: how satisfied are the members?
 #
-# Principle 2 of the annex reports the member survey: how many answered, and the satisfaction
-# per theme. This notebook shows the published figures (`p2.survey.*`), the distribution of the
-# answers to every question, and the mean satisfaction and top-2-box share per theme.
+# Principle 2 of the annex reports the member survey: how many members answered, and how
+# satisfied they are per theme. This notebook shows the published figures (`p2.survey.*`), the
+# response rate of every survey, the distribution of the answers to every question, the mean
+# satisfaction and top-2-box share per theme, and the same by group of respondents.
 #
-# Only complete responses count. Answers A1…A5 are read as 1…5; A6 ("don't know / not
-# applicable") and empty answers are left out of the means and shares. The top-2-box is the
-# share of A4 and A5 among the A1…A5 answers. No statistic of a group of fewer than 10
-# responses is shown.
+# Only complete responses count. Answers A1…A5 (very dissatisfied … very satisfied) score 1…5;
+# A6 ("don't know / not applicable") and unanswered questions are left out of the means, which
+# are pooled over the answers of a theme's questions (not a mean of question means). The
+# top-2-box is the share of A4 and A5 among the A1…A5 answers.
+#
+# No statistic of a group of fewer than 10 responses is shown: the survey tables withhold them
+# (`suppressed`, with a `note`), together with a second group where the first could be
+# recomputed from the total, and the notebook leaves them out of the charts.
 #
 # The survey tables are published by the survey section of the build: until it exists, the
 # cells below say "table not yet published" instead of drawing.
 
 # %%
+import pandas as pd
 import plotly.express as px
 from IPython.display import display
 
@@ -21,9 +27,17 @@ from pipelines import notebook as nb
 
 print(f"Published warehouse: {nb.publication_path()}")
 ANSWER_ORDER = ["A1", "A2", "A3", "A4", "A5", "A6"]
+ANSWER_COLOURS = {
+    "A1": "#d7301f",
+    "A2": "#fc8d59",
+    "A3": "#fee08b",
+    "A4": "#91cf60",
+    "A5": "#1a9850",
+    "A6": "lightgrey",
+}
 
 # %% [markdown]
-# ## The published figures
+# ## The published figures and the response rate
 
 # %%
 survey_figures = nb.figures(prefix="p2.survey.")
@@ -33,77 +47,172 @@ else:
     survey_figures["shown"] = survey_figures["value_text"].fillna(
         survey_figures["value"].round(3).astype("string")
     )
-    display(survey_figures.pivot(index="figure_id", columns="year", values="shown"))
+    display(
+        survey_figures.pivot(index="figure_id", columns="year", values="shown").dropna(
+            axis=1, how="all"
+        )
+    )
+
+# %%
+responses = nb.read_table("annex.survey_responses", order_by="survey_id")
+if responses is not None:
+    display(responses)
+    px.bar(
+        responses,
+        x="survey_id",
+        y="response_rate",
+        color="is_survey_of_year",
+        hover_data=["responses", "members_on_first_complete_date", "incomplete_responses"],
+        title="Response rate of each survey (complete responses / members)",
+        labels={"is_survey_of_year": "reported in the annex"},
+    ).update_layout(yaxis={"tickformat": ".0%"}).show()
+    for survey in responses.itertuples():
+        rate = "unknown" if pd.isna(survey.response_rate) else f"{survey.response_rate:.1%}"
+        print(
+            f"{survey.survey_id}: {survey.responses} complete responses, response rate "
+            f"{rate}; {survey.incomplete_responses} incomplete responses not counted."
+        )
+
+# %% [markdown]
+# The response rate compares the complete responses with the members on the day of the first
+# one: a low rate means the satisfaction below speaks for a small, self-selected part of the
+# membership.
 
 # %% [markdown]
 # ## Distribution of the answers, per question
+#
+# The survey the annex reports for its latest year; each likert question's answers from A1 (red)
+# to A5 (green), A6 in grey.
 
 # %%
 distribution = nb.read_table("annex.survey_distribution")
 if distribution is not None:
-    per_question = distribution.groupby(["year", "question"])["responses"].transform("sum")
-    distribution["share"] = distribution["responses"] / per_question
-    distribution["question_responses"] = per_question
-    distribution = nb.mask_small_groups(distribution, "question_responses", ["responses", "share"])
-    latest = distribution[distribution["year"] == distribution["year"].max()]
-    px.bar(
-        latest.dropna(subset=["share"]),
-        y="question",
-        x="share",
-        color="answer",
-        orientation="h",
-        facet_row="theme",
-        hover_data=["responses"],
-        category_orders={"answer": ANSWER_ORDER},
-        color_discrete_sequence=px.colors.diverging.RdYlGn[1:-1] + ["lightgrey"],
-        title=f"Answers per question, survey of {latest['year'].max()}",
-        height=300 + 35 * latest["question"].nunique(),
-    ).update_layout(xaxis={"tickformat": ".0%"}).show()
+    distribution = nb.mask_small_groups(distribution, "responses", ["answers", "share"])
+    reported = distribution[distribution["is_survey_of_year"].fillna(False).astype(bool)]
+    if reported.empty:
+        print("No survey is reported for any year: nothing to show.")
+    else:
+        latest = reported[reported["year"] == reported["year"].max()]
+        likert = latest[latest["question_type"] == "likert5"].dropna(subset=["share"])
+        if likert.empty:
+            print(f"{latest['survey_id'].iloc[0]}: counts withheld (fewer than 10 responses).")
+        else:
+            px.bar(
+                likert,
+                y="question_column",
+                x="share",
+                color="answer_code",
+                orientation="h",
+                facet_row="theme",
+                hover_data=["text_nl", "text_fr", "answers"],
+                category_orders={"answer_code": ANSWER_ORDER},
+                color_discrete_map=ANSWER_COLOURS,
+                title=f"Answers per question, survey {likert['survey_id'].iloc[0]}",
+                labels={"question_column": "question", "answer_code": "answer"},
+                height=250 + 30 * likert["question_column"].nunique(),
+            ).update_yaxes(matches=None, title=None).update_layout(
+                xaxis={"tickformat": ".0%"}
+            ).show()
+            positive = (
+                likert[likert["answer_code"].isin(["A4", "A5"])]
+                .groupby(["question_column", "text_nl"], as_index=False)["share"]
+                .sum()
+                .sort_values("share")
+            )
+            low, high = positive.iloc[0], positive.iloc[-1]
+            print(
+                f"Least satisfied: {low['question_column']} ({low['share']:.0%} A4/A5 among "
+                f"all answers); most: {high['question_column']} ({high['share']:.0%})."
+            )
+        single = latest[latest["question_type"] == "single"].dropna(subset=["share"])
+        if len(single):
+            display(single.pivot(index="question_column", columns="answer_code", values="share"))
 
 # %% [markdown]
-# Each bar splits one question's answers from A1 (red, least satisfied) to A5 (green, most),
-# A6 in grey: the more green to the right, the more satisfied the members are on that point.
+# The more green to the right of a bar, the more satisfied the members are on that point; a
+# wide grey part means many members could not judge it (A6), which the means leave out.
 
 # %% [markdown]
 # ## Satisfaction and top-2-box per theme
 #
-# Pooled over the answers of the theme's questions (not a mean of question means). The band is
-# `low` below 2.5, `moderate` from 2.5 to 3.5 and `high` above.
+# All respondents; `overall` pools every likert question. The shaded band is the annex's
+# "moderate" (a mean from 2.5 to 3.5): below is `low`, above `high`.
 
 # %%
 satisfaction = nb.read_table("annex.survey_satisfaction")
 if satisfaction is not None:
-    satisfaction = nb.mask_small_groups(satisfaction, "responses", ["satisfaction_mean", "top2box"])
-    display(satisfaction)
-    shown = satisfaction.astype({"year": str})
+    satisfaction = nb.mask_small_groups(
+        satisfaction, "respondents", ["satisfaction_mean", "top2box", "band"]
+    )
+    overall = satisfaction[satisfaction["breakdown"] == "all"]
+    display(overall[["survey_id", "theme", "respondents", "satisfaction_mean", "top2box", "band"]])
     px.bar(
-        shown,
+        overall,
         x="theme",
         y="satisfaction_mean",
-        color="year",
+        color="survey_id",
         barmode="group",
-        range_y=[1, 5],
-        title="Mean satisfaction per theme (1 = very unsatisfied, 5 = very)",
-        hover_data=["responses", "top2box"],
+        hover_data=["respondents", "answers", "top2box", "band"],
+        title="Mean satisfaction per theme (1 = very dissatisfied, 5 = very satisfied)",
     ).add_hrect(
         y0=2.5, y1=3.5, fillcolor="gold", opacity=0.15, line_width=0, annotation_text="moderate"
-    ).show()
+    ).update_layout(yaxis={"range": [1, 5]}).show()
     px.bar(
-        shown,
+        overall,
         x="theme",
         y="top2box",
-        color="year",
+        color="survey_id",
         barmode="group",
-        title="Top-2-box per theme: share of A4 and A5 answers",
+        hover_data=["respondents", "answers"],
+        title="Top-2-box per theme: share of A4 and A5 among the A1-A5 answers",
     ).update_layout(yaxis={"tickformat": ".0%", "range": [0, 1]}).show()
-    ranked = satisfaction.dropna(subset=["satisfaction_mean"]).sort_values("satisfaction_mean")
+    ranked = overall.dropna(subset=["satisfaction_mean"])
+    ranked = ranked[ranked["theme"] != "overall"].sort_values("satisfaction_mean")
     if len(ranked):
         low, high = ranked.iloc[0], ranked.iloc[-1]
         print(
-            f"Lowest mean: {low['theme']} ({low['satisfaction_mean']:.2f}); highest: "
-            f"{high['theme']} ({high['satisfaction_mean']:.2f})."
+            f"Lowest mean: {low['theme']} ({low['satisfaction_mean']:.2f}, {low['band']}); "
+            f"highest: {high['theme']} ({high['satisfaction_mean']:.2f}, {high['band']})."
         )
 
 # %% [markdown]
 # A mean inside the shaded band is the annex's "moderate satisfaction"; the top-2-box says how
 # many answers were clearly positive, which a middling mean can hide when answers are split.
+
+# %% [markdown]
+# ## Satisfaction by group of respondents
+#
+# The same pooled mean by the language respondents answered in and by their answer to each
+# single-choice question, for the survey the annex reports for its latest year. Groups of fewer
+# than 10 respondents (and a second group where needed) are withheld.
+
+# %%
+if satisfaction is not None:
+    groups = satisfaction[
+        (satisfaction["breakdown"] != "all")
+        & satisfaction["is_survey_of_year"].fillna(False).astype(bool)
+    ]
+    groups = groups[groups["year"] == groups["year"].max()]
+    shown = groups.dropna(subset=["satisfaction_mean"])
+    if shown.empty:
+        print("No group of respondents large enough to show.")
+    else:
+        px.bar(
+            shown,
+            x="group_value",
+            y="satisfaction_mean",
+            color="theme",
+            barmode="group",
+            facet_col="breakdown",
+            hover_data=["respondents", "top2box"],
+            title=f"Mean satisfaction by group, survey {shown['survey_id'].iloc[0]}",
+            labels={"group_value": "group"},
+        ).update_xaxes(matches=None).update_layout(yaxis={"range": [1, 5]}).show()
+    print(
+        f"{int(groups['suppressed'].sum())} of {len(groups)} group cells withheld "
+        f"(fewer than {nb.MIN_CELL} responses, or enough to recompute one that is)."
+    )
+
+# %% [markdown]
+# Bars of similar height mean that satisfaction is shared across the groups; a group that sits
+# clearly lower is where the board may want to look first.

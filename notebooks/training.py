@@ -38,7 +38,11 @@ training_figures = nb.figures(prefix="p5.")
 if training_figures.empty:
     print("No p5.* figure published yet (the training section is not built).")
 else:
-    display(training_figures.pivot(index="figure_id", columns="year", values="value"))
+    display(
+        training_figures.pivot(index="figure_id", columns="year", values="value").dropna(
+            axis=1, how="all"
+        )
+    )
 
 # %% [markdown]
 # ## Staff training hours by type (social balance sheet)
