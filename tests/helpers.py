@@ -11,7 +11,7 @@ from tests.builders import Register
 def build(settings: Settings, register: Register | None = None) -> BuildOutcome:
     if register is not None:
         register.write(settings.raw_dir)
-    return run_build(settings, progress=lambda _line: None)
+    return run_build(settings, progress=lambda _line: None, outputs=False)
 
 
 def figures(settings: Settings, year: int) -> dict[str, float | str | None]:

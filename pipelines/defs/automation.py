@@ -13,6 +13,13 @@ annex_build = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+annex_publish = dg.define_asset_job(
+    "annex_publish",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("outputs"),
+    description="Everything up to the published warehouse, without charts, tables and draft.",
+    executor_def=dg.in_process_executor,
+)
+
 nightly = dg.ScheduleDefinition(
     name="nightly_annex_build",
     job=annex_build,

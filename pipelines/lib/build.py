@@ -62,13 +62,18 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
     return progress_logger
 
 
-def run_build(settings: Settings | None = None, progress: Progress = print) -> BuildOutcome:
-    """Materialise, check and publish everything; never raises for a data problem."""
+def run_build(
+    settings: Settings | None = None, progress: Progress = print, *, outputs: bool = True
+) -> BuildOutcome:
+    """Materialise, check and publish everything; never raises for a data problem.
+
+    `outputs=False` stops at the publication (no charts, tables or draft): for quick checks.
+    """
     from pipelines.definitions import defs  # the code location, loaded once per build
 
     settings = settings or Settings.from_env()
     started = time.monotonic()
-    job = defs().resolve_job_def("annex_build")
+    job = defs().resolve_job_def("annex_build" if outputs else "annex_publish")
     job = job.with_logger_defs({"progress": _progress_logger(progress, started)})
     with build_lock(settings, wait_seconds=0):
         result = job.execute_in_process(
