@@ -62,7 +62,7 @@ def test_malformed_vote_rows_are_quarantined_and_rows_conserved(settings):
     ) == [
         (2, "channel", "not_allowed"),
         (3, "voted_at", "bad_type"),
-        (4, "member_number", "missing_value"),
+        (4, "member_number", "bad_member_number"),
         (5, "proxy_holder", "missing_value"),
     ]
     assert query(

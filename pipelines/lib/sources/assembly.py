@@ -27,7 +27,6 @@ VOTES = ExportSpec(
         Column(
             "member_number",
             "BIGINT",
-            required=True,
             parse=MEMBER_NUMBER_SQL,
             invalid_reason="bad_member_number",
             description="Member who voted (for a proxy vote: the member represented).",
@@ -46,7 +45,11 @@ VOTES = ExportSpec(
             invalid_reason="bad_member_number",
         ),
     ),
-    rules=(RowRule("proxy_holder", "channel = 'proxy' and proxy_holder is null", "missing_value"),),
+    rules=(
+        # an empty member number is no more a member number than "12a45" (figures.md)
+        RowRule("member_number", "_t_member_number is null", "bad_member_number"),
+        RowRule("proxy_holder", "channel = 'proxy' and proxy_holder is null", "missing_value"),
+    ),
     derived={
         "member_key": "pseudonym(member_number)",
         "proxy_holder_key": "pseudonym(proxy_holder)",
