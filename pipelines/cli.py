@@ -133,6 +133,42 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_close_year(args: argparse.Namespace) -> int:
+    from pipelines.lib.freeze import FreezeError, close_year
+
+    settings = Settings.from_env()
+    try:
+        event = close_year(settings, args.year, user=args.user, reason=args.reason or "")
+    except (FreezeError, FileNotFoundError) as exc:
+        print(f"annex close-year: {exc}", file=sys.stderr)
+        return 1
+    except BuildLockedError as exc:
+        print(f"annex close-year: {exc}", file=sys.stderr)
+        return 75
+    print(f"Closed {event.year}: {event.figures} published figures frozen in {event.file}")
+    print(f"(logged in {event.file.parent / 'log.csv'} at {event.timestamp} by {event.user})")
+    print("Every later build keeps these values for this year; what a corrected export would")
+    print("change is listed in annex.figure_revisions and in the draft's appendix.")
+    return 0
+
+
+def cmd_reopen_year(args: argparse.Namespace) -> int:
+    from pipelines.lib.freeze import FreezeError, reopen_year
+
+    settings = Settings.from_env()
+    try:
+        event = reopen_year(settings, args.year, reason=args.reason, user=args.user)
+    except FreezeError as exc:
+        print(f"annex reopen-year: {exc}", file=sys.stderr)
+        return 1
+    except BuildLockedError as exc:
+        print(f"annex reopen-year: {exc}", file=sys.stderr)
+        return 75
+    print(f"Reopened {event.year} ({event.reason}); its frozen figures are kept in {event.file}")
+    print("The next build publishes this year's figures as computed from the exports.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="annex", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +189,20 @@ def main(argv: list[str] | None = None) -> int:
     sample.add_argument("--scale", type=int, default=1, help="about N times the volumes")
     sample.add_argument("--out", help="folder (default: $ANNEX_RAW_DIR or raw/)")
     sample.set_defaults(func=cmd_sample_data)
+
+    close = commands.add_parser(
+        "close-year", help="freeze the published figures of a year (later builds keep them)"
+    )
+    close.add_argument("year", type=int, help="the year to close, e.g. 2024")
+    close.add_argument("--reason", help="why, for the log (optional)")
+    close.add_argument("--user", help="who closes it (default: the login name)")
+    close.set_defaults(func=cmd_close_year)
+
+    reopen = commands.add_parser("reopen-year", help="unfreeze a closed year (logged)")
+    reopen.add_argument("year", type=int, help="the closed year to reopen")
+    reopen.add_argument("--reason", required=True, help="why it is reopened (logged)")
+    reopen.add_argument("--user", help="who reopens it (default: the login name)")
+    reopen.set_defaults(func=cmd_reopen_year)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,8 +1,10 @@
 /*
 description: >
   Every figure of the annex, one row per figure and year, from the first to the last year with
-  data: the figures of annex.computed_figures. A figure that cannot be computed for a year is a
-  row with a NULL value and a note. Ratios are unrounded fractions.
+  data: the figures of annex.computed_figures, except for closed years, whose figures are the
+  frozen values published when the year was closed (annex.frozen_figures; what a corrected
+  export would change is listed in annex.figure_revisions). A figure that cannot be computed for
+  a year is a row with a NULL value and a note. Ratios are unrounded fractions.
 columns:
   year: Calendar year.
   figure_id: Figure id (see annex.figure_catalog).
@@ -15,4 +17,17 @@ columns:
   source: The SQL file and column (or governance key) the value comes from.
   note: Why the value is NULL.
 */
-select * from annex.computed_figures
+-- A closed year keeps every figure it was published with; a figure added to the catalog after
+-- the year was closed is published as computed (it was not part of what was frozen).
+select c.year, c.figure_id, c.value, c.value_text, c.qualifier, c.unit, c.label_nl,
+       c.label_fr, c.source, c.note
+from annex.computed_figures c
+anti join annex.frozen_figures f on f.year = c.year and f.figure_id = c.figure_id
+
+union all
+
+select f.year, f.figure_id, f.value, f.value_text, f.qualifier, f.unit, f.label_nl,
+       f.label_fr, f.source, f.note
+from annex.frozen_figures f
+
+order by year, figure_id

@@ -1,6 +1,11 @@
 """The annex: one readable table per section, and every figure in annex.figures."""
 
-from pipelines.lib.assets import SqlCheck, sql_model_asset
+import dagster as dg
+
+from pipelines.lib.assets import SqlCheck, key_of, sql_model_asset
+from pipelines.lib.freeze import FROZEN_DESCRIPTION, FROZEN_TABLE, load_frozen_figures
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
 
 FLOWS_RECONCILE = SqlCheck(
     table="annex.membership_flows",
@@ -59,4 +64,35 @@ computed_figures = sql_model_asset(
     ],
     group="annex",
 )
-figures = sql_model_asset("annex/figures.sql", deps=["annex.computed_figures"], group="annex")
+figures = sql_model_asset(
+    "annex/figures.sql", deps=["annex.computed_figures", "annex.frozen_figures"], group="annex"
+)
+
+
+# --- closed years: frozen figures and their revisions (see pipelines/lib/freeze.py) ---------
+
+
+@dg.asset(
+    key=key_of(FROZEN_TABLE),
+    group_name="annex",
+    kinds={"duckdb", "csv"},
+    description=FROZEN_DESCRIPTION,
+)
+def frozen_figures(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Load the frozen figures of every closed year (`annex close-year`)."""
+    settings = warehouse.settings
+    with warehouse.connect() as con:
+        years = load_frozen_figures(con, settings)
+        if years:
+            context.log.info(f"closed years keep their frozen figures: {sorted(years)}")
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, FROZEN_TABLE)
+            | {"closed_years": ", ".join(map(str, sorted(years))) or "none"}
+        )
+
+
+figure_revisions = sql_model_asset(
+    "annex/figure_revisions.sql",
+    deps=["annex.frozen_figures", "annex.computed_figures"],
+    group="annex",
+)

@@ -1,0 +1,137 @@
+"""What the outputs read: one read-only snapshot of the publication, taken in a few queries.
+
+Charts, tables and the draft all work from this snapshot, never from the working database, so
+that every output shows what was published (closed years included, with their frozen values).
+A section table or figure that is not published (yet) is simply absent: the outputs that need it
+say so and skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.lib.config import Settings
+from pipelines.lib.outputs.formatting import Lang, format_figure
+from pipelines.lib.warehouse import read_publication
+
+FIGURES_TABLE = "annex.figures"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of annex.figures."""
+
+    year: int
+    figure_id: str
+    value: float | None
+    value_text: str | None
+    qualifier: str | None
+    unit: str | None
+    label_nl: str | None
+    label_fr: str | None
+    source: str | None
+    note: str | None
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None or self.value_text is not None
+
+    def label(self, lang: Lang) -> str:
+        return (self.label_nl if lang == "nl" else self.label_fr) or self.figure_id
+
+    def text(self, lang: Lang, *, words: bool = False, feminine: bool = False) -> str:
+        return format_figure(
+            self.value,
+            self.value_text,
+            self.qualifier,
+            self.unit,
+            lang,
+            words=words,
+            feminine=feminine,
+        )
+
+
+def _none(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+@dataclass
+class AnnexData:
+    """The publication as the outputs see it."""
+
+    publication: Path
+    published_at: dt.datetime
+    figures: dict[int, dict[str, Figure]]
+    tables: dict[str, pd.DataFrame]
+    table_comments: dict[str, str] = field(default_factory=dict)
+    column_comments: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.figures)
+
+    def figure(self, year: int, figure_id: str) -> Figure | None:
+        return self.figures.get(year, {}).get(figure_id)
+
+    def value(self, year: int, figure_id: str) -> float | None:
+        figure = self.figure(year, figure_id)
+        return figure.value if figure else None
+
+    def figures_like(self, year: int, prefix: str) -> dict[str, Figure]:
+        """Figures of `year` whose id starts with `prefix` (e.g. 'p1.exits.')."""
+        return {
+            fid: fig for fid, fig in self.figures.get(year, {}).items() if fid.startswith(prefix)
+        }
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A published table (e.g. 'annex.staff_training'), or None when it is not published."""
+        return self.tables.get(name)
+
+    def has_columns(self, name: str, *columns: str) -> bool:
+        frame = self.table(name)
+        return frame is not None and all(column in frame.columns for column in columns)
+
+    def year_rows(self, name: str, year: int) -> pd.DataFrame | None:
+        """The rows of a section table for one year (None when absent or without a year)."""
+        frame = self.table(name)
+        if frame is None or "year" not in frame.columns:
+            return None
+        return frame[frame["year"] == year].reset_index(drop=True)
+
+
+def load_annex_data(settings: Settings) -> AnnexData:
+    """Read the annex and quality tables of the publication, read-only, in one connection."""
+    with read_publication(settings) as con:
+        tables = con.execute(
+            "select schema_name || '.' || table_name, comment from duckdb_tables() "
+            "where schema_name in ('annex', 'quality') order by 1"
+        ).fetchall()
+        columns = con.execute(
+            "select schema_name || '.' || table_name, column_name, comment from duckdb_columns() "
+            "where schema_name in ('annex', 'quality') and comment is not null"
+        ).fetchall()
+        frames = {name: con.execute(f"select * from {name}").df() for name, _ in tables}
+    figures: dict[int, dict[str, Figure]] = {}
+    frame = frames.get(FIGURES_TABLE)
+    if frame is not None:
+        for row in frame.to_dict("records"):
+            clean = {key: _none(row.get(key)) for key in Figure.__dataclass_fields__}
+            clean["year"] = int(clean["year"])
+            clean["value"] = None if clean["value"] is None else float(clean["value"])
+            figures.setdefault(clean["year"], {})[clean["figure_id"]] = Figure(**clean)
+    column_comments: dict[str, dict[str, str]] = {}
+    for table, column, comment in columns:
+        column_comments.setdefault(table, {})[column] = comment
+    path = settings.publication_path
+    return AnnexData(
+        publication=path,
+        published_at=dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone(),
+        figures=figures,
+        tables=frames,
+        table_comments={name: comment for name, comment in tables if comment},
+        column_comments=column_comments,
+    )

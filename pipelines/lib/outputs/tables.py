@@ -1,0 +1,386 @@
+"""The annex tables for report authors: CSV files and one Excel workbook per year.
+
+- `outputs/tables/<table>.csv`: every published annex table, all years (machine-readable CSV:
+  UTF-8, comma-separated, decimal point, ISO dates);
+- `outputs/<year>/tables/<table>.csv`: the rows of that year of each table that has a year;
+- `outputs/<year>/annex-tables-<year>.xlsx`: a sheet per section (and one with every figure),
+  headers in Dutch and French (two header rows), numbers stored as numbers with a number format
+  (Excel writes them with the reader's separators: 41.702 in nl-BE, 41 702 in fr-BE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
+from pipelines.lib.outputs.formatting import excel_number_format
+
+# Section tables in the order of the annex, with their sheet name and NL / FR titles.
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    "annex.membership_flows": (
+        "Ledenstromen - Flux",
+        "Ledenstromen",
+        "Flux de coopérateurs",
+    ),
+    "annex.members_by_category": (
+        "Categorieën - Catégories",
+        "Vennoten per categorie",
+        "Coopérateurs par catégorie",
+    ),
+    "annex.general_assemblies": (
+        "AV - AG",
+        "Algemene vergaderingen",
+        "Assemblées générales",
+    ),
+    "annex.governance_facts": (
+        "Bestuur - Gouvernance",
+        "Feiten uit het governancebestand",
+        "Faits du fichier de gouvernance",
+    ),
+    "annex.survey_distribution": (
+        "Enquête antw. - réponses",
+        "Ledenenquête: antwoorden per vraag",
+        "Enquête : réponses par question",
+    ),
+    "annex.survey_satisfaction": (
+        "Tevredenheid - Satisfaction",
+        "Ledenenquête: tevredenheid",
+        "Enquête : satisfaction",
+    ),
+    "annex.staff_training": (
+        "Opl. personeel - Form. pers.",
+        "Opleidingen van de ondersteunende teams",
+        "Formations des équipes d'appui",
+    ),
+    "annex.member_courses": (
+        "Opl. vennoten - Form. membres",
+        "Opleidingen voor vennoten en publiek",
+        "Formations pour les coopérateurs et le public",
+    ),
+    "annex.figure_revisions": (
+        "Herzieningen - Révisions",
+        "Herzieningen van afgesloten jaren",
+        "Révisions des années clôturées",
+    ),
+}
+FIGURES_SHEET = (
+    "Cijfers - Chiffres",
+    "Alle cijfers van de bijlage",
+    "Tous les chiffres de l'annexe",
+)
+# Published annex tables that are not sections of the annex (the figures have their own sheet).
+NOT_SECTIONS = {
+    FIGURES_TABLE,
+    "annex.computed_figures",
+    "annex.frozen_figures",
+    "annex.figure_catalog",
+}
+
+HEADERS: dict[str, tuple[str, str]] = {
+    "year": ("Jaar", "Année"),
+    "figure_id": ("Cijfer (id)", "Chiffre (id)"),
+    "label_nl": ("Omschrijving (NL)", "Libellé (NL)"),
+    "label_fr": ("Omschrijving (FR)", "Libellé (FR)"),
+    "value": ("Waarde", "Valeur"),
+    "value_text": ("Tekstwaarde", "Valeur texte"),
+    "text_nl": ("Zoals in de tekst (NL)", "Comme dans le texte (NL)"),
+    "text_fr": ("Zoals in de tekst (FR)", "Comme dans le texte (FR)"),
+    "qualifier": ("Kwalificatie", "Qualificatif"),
+    "unit": ("Eenheid", "Unité"),
+    "source": ("Bron", "Source"),
+    "note": ("Opmerking", "Remarque"),
+    "category": ("Categorie", "Catégorie"),
+    "members": ("Vennoten", "Coopérateurs"),
+    "share_of_members": ("Aandeel van de vennoten", "Part des coopérateurs"),
+    "assembly_date": ("Datum", "Date"),
+    "is_ordinary": ("Gewone vergadering", "Assemblée ordinaire"),
+    "voters": ("Stemmers", "Votants"),
+    "members_on_eve": ("Vennoten op de vooravond", "Coopérateurs la veille"),
+    "turnout": ("Opkomst", "Participation"),
+    "vote_rows": ("Stemregels", "Lignes de vote"),
+    "duplicate_votes": ("Dubbele stemmen (één keer geteld)", "Votes en double (comptés une fois)"),
+    "non_member_votes": ("Stemmen van niet-vennoten", "Votes de non-coopérateurs"),
+    "frozen_value": ("Bevroren waarde", "Valeur gelée"),
+    "frozen_value_text": ("Bevroren tekstwaarde", "Valeur texte gelée"),
+    "computed_value": ("Waarde volgens de huidige exports", "Valeur selon les exports actuels"),
+    "computed_value_text": ("Tekstwaarde volgens de huidige exports", "Valeur texte actuelle"),
+    "difference": ("Verschil", "Différence"),
+    "frozen_at": ("Bevroren op", "Gelé le"),
+    "theme": ("Thema", "Thème"),
+    "question": ("Vraag", "Question"),
+    "answer": ("Antwoord", "Réponse"),
+    "responses": ("Antwoorden", "Réponses"),
+    "answers": ("Antwoorden", "Réponses"),
+    "share": ("Aandeel", "Part"),
+    "mean": ("Gemiddelde", "Moyenne"),
+    "band": ("Niveau", "Niveau"),
+    "top2box": ("Aandeel (zeer) tevreden", "Part (très) satisfaits"),
+    "type": ("Type", "Type"),
+    "gender": ("Gender", "Genre"),
+    "hours": ("Uren", "Heures"),
+    "trainings": ("Opleidingen", "Formations"),
+    "sessions": ("Sessies", "Sessions"),
+    "participants": ("Deelnemers", "Participants"),
+    "audience": ("Doelgroep", "Public cible"),
+    "key": ("Sleutel", "Clé"),
+}
+VERTICAL_FROM = 6  # columns above which a one-row section is written vertically
+RATIO_HINTS = ("turnout", "share", "rate", "top2box", "ratio")
+BOLD = Font(bold=True)
+ITALIC = Font(italic=True, color="555555")
+TITLE = Font(bold=True, size=13)
+HEADER_FILL = PatternFill("solid", fgColor="E8EEF1")
+
+
+def section_tables(data: AnnexData) -> list[str]:
+    """The published section tables, in the annex's order, then any other annex table."""
+    published = [name for name in data.tables if name.startswith("annex.")]
+    known = [name for name in SECTIONS if name in published]
+    others = sorted(n for n in published if n not in SECTIONS and n not in NOT_SECTIONS)
+    return known + others
+
+
+def column_headers(data: AnnexData, table: str, column: str) -> tuple[str, str]:
+    """Dutch and French header of a column: from HEADERS, else from the figure catalog."""
+    if column in HEADERS:
+        return HEADERS[column]
+    catalog = data.table("annex.figure_catalog")
+    if catalog is not None and {"section_table", "section_column"} <= set(catalog.columns):
+        match = catalog[(catalog["section_table"] == table) & (catalog["section_column"] == column)]
+        if not match.empty:
+            row = match.iloc[0]
+            return str(row["label_nl"]), str(row["label_fr"])
+    return HEADERS.get(column, (column, column))
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def write_csvs(data: AnnexData, outputs_dir: Path) -> list[Path]:
+    """Every annex table (all years) and, per year, the rows of that year."""
+    written = []
+    all_years = outputs_dir / "tables"
+    all_years.mkdir(parents=True, exist_ok=True)
+    for name, frame in sorted(data.tables.items()):
+        if not name.startswith("annex."):
+            continue
+        short = name.removeprefix("annex.")
+        path = all_years / f"{short}.csv"
+        frame.to_csv(path, index=False)
+        written.append(path)
+        if "year" not in frame.columns:
+            continue
+        for year in data.years:
+            rows = frame[frame["year"] == year]
+            if rows.empty:
+                continue
+            folder = outputs_dir / str(year) / "tables"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{short}_{year}.csv"
+            rows.to_csv(path, index=False)
+            written.append(path)
+    return written
+
+
+# --- Excel ------------------------------------------------------------------------------------
+
+
+def _cell_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone().replace(tzinfo=None)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            return value
+    return value
+
+
+def _number_format(column: str, value: object, unit: str | None = None) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        return "dd/mm/yyyy hh:mm"
+    if isinstance(value, dt.date):
+        return "dd/mm/yyyy"
+    if not isinstance(value, (int, float)):
+        return None
+    if column == "year":
+        return "0"
+    if unit is None and any(hint in column for hint in RATIO_HINTS):
+        unit = "ratio"
+    if unit is None and "mean" in column:
+        unit = "mean"
+    return excel_number_format(unit, float(value))
+
+
+@dataclass
+class SheetTable:
+    """What goes in one sheet: a title per language, columns with their headers, rows."""
+
+    sheet: str
+    title_nl: str
+    title_fr: str
+    source: str
+    columns: list[str]
+    headers: list[tuple[str, str]]
+    rows: list[list[object]]
+    units: list[str | None] | None = None  # per row, the unit of the "value" column
+    value_formats: list[str] | None = None  # per row, the column whose format "value" takes
+
+
+def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
+    ws.title = table.sheet[:31]
+    ws["A1"] = f"{table.title_nl} {year} / {table.title_fr} {year}"
+    ws["A1"].font = TITLE
+    ws["A2"] = f"Bron / Source: {table.source}"
+    ws["A2"].font = ITALIC
+    for col, (nl, fr) in enumerate(table.headers, start=1):
+        top = ws.cell(row=3, column=col, value=nl)
+        bottom = ws.cell(row=4, column=col, value=fr)
+        top.font = BOLD
+        bottom.font = ITALIC
+        for cell in (top, bottom):
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(table.rows, start=5):
+        unit = table.units[r - 5] if table.units else None
+        for c, raw in enumerate(row, start=1):
+            value = _cell_value(raw)
+            cell = ws.cell(row=r, column=c, value=value)
+            column = table.columns[c - 1]
+            if column == "value" and table.value_formats:
+                column = table.value_formats[r - 5]
+            fmt = _number_format(column, value, unit if column == "value" else None)
+            if fmt:
+                cell.number_format = fmt
+    ws.freeze_panes = "B5" if table.columns and table.columns[0] == "figure_id" else "A5"
+    for c in range(1, len(table.columns) + 1):
+        texts = [str(table.headers[c - 1][0]), str(table.headers[c - 1][1])]
+        texts += [str(row[c - 1]) for row in table.rows[:200] if row[c - 1] is not None]
+        width = min(max((len(text) for text in texts), default=8) + 2, 60)
+        ws.column_dimensions[get_column_letter(c)].width = max(width, 10)
+
+
+def figures_sheet(data: AnnexData, year: int) -> SheetTable:
+    columns = ["figure_id", "label_nl", "label_fr", "value", "text_nl", "text_fr", "value_text",
+               "qualifier", "unit", "source", "note"]  # fmt: skip
+    rows, units = [], []
+    for figure_id, fig in sorted(data.figures.get(year, {}).items()):
+        rows.append([
+            figure_id, fig.label_nl, fig.label_fr, fig.value, fig.text("nl"), fig.text("fr"),
+            fig.value_text, fig.qualifier, fig.unit, fig.source, fig.note,
+        ])  # fmt: skip
+        units.append(fig.unit)
+    sheet, nl, fr = FIGURES_SHEET
+    return SheetTable(
+        sheet=sheet,
+        title_nl=nl,
+        title_fr=fr,
+        source=f"{FIGURES_TABLE} ({data.publication.name})",
+        columns=columns,
+        headers=[HEADERS.get(c, (c, c)) for c in columns],
+        rows=rows,
+        units=units,
+    )
+
+
+def section_sheet(data: AnnexData, table: str, year: int) -> SheetTable | None:
+    """The rows of `year`; a section with one row per year (membership flows) reads better
+    turned vertical: one line per column, with its Dutch and French label."""
+    rows = data.year_rows(table, year)
+    if rows is None or rows.empty:
+        return None
+    sheet, nl, fr = SECTIONS.get(table, (table.removeprefix("annex."), table, table))
+    columns = list(rows.columns)
+    whole = data.table(table)
+    one_row_per_year = whole is not None and int(whole.groupby("year").size().max()) == 1
+    if one_row_per_year and len(columns) > VERTICAL_FROM:
+        record = rows.iloc[0].to_dict()
+        return SheetTable(
+            sheet=sheet,
+            title_nl=nl,
+            title_fr=fr,
+            source=f"{table} ({data.publication.name})",
+            columns=["label_nl", "label_fr", "value", "column"],
+            headers=[
+                HEADERS["label_nl"],
+                HEADERS["label_fr"],
+                HEADERS["value"],
+                ("Kolom", "Colonne"),
+            ],  # fmt: skip
+            rows=[[*column_headers(data, table, c), record[c], c] for c in columns],
+            value_formats=list(columns),
+        )
+    values = [[row[c] for c in columns] for row in rows.to_dict("records")]
+    return SheetTable(
+        sheet=sheet,
+        title_nl=nl,
+        title_fr=fr,
+        source=f"{table} ({data.publication.name})",
+        columns=columns,
+        headers=[column_headers(data, table, c) for c in columns],
+        rows=values,
+    )
+
+
+def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str, str, object]]:
+    frozen = data.table("annex.frozen_figures")
+    frozen_at = None
+    if frozen is not None and "year" in frozen.columns and (frozen["year"] == year).any():
+        frozen_at = _cell_value(frozen.loc[frozen["year"] == year, "frozen_at"].iloc[0])
+    return [
+        ("Jaar", "Année", year),
+        ("Gepubliceerd magazijn", "Entrepôt publié", str(data.publication)),
+        ("Gepubliceerd op", "Publié le", data.published_at.replace(tzinfo=None)),
+        ("Run", "Exécution", run_id or ""),
+        ("Jaar afgesloten op", "Année clôturée le", frozen_at or "—"),
+    ]
+
+
+def write_workbook(
+    data: AnnexData, year: int, outputs_dir: Path, run_id: str | None = None
+) -> Path:
+    """outputs/<year>/annex-tables-<year>.xlsx: an info sheet, every figure, every section."""
+    wb = Workbook()
+    info = wb.active
+    info.title = "Info"
+    info["A1"] = f"Tabellen bij de bijlage {year} / Tableaux de l'annexe {year}"
+    info["A1"].font = TITLE
+    for r, (nl, fr, value) in enumerate(info_rows(data, year, run_id), start=3):
+        info.cell(row=r, column=1, value=nl).font = BOLD
+        info.cell(row=r, column=2, value=fr).font = ITALIC
+        cell = info.cell(row=r, column=3, value=_cell_value(value))
+        fmt = _number_format("year" if nl == "Jaar" else "", cell.value)
+        if fmt:
+            cell.number_format = fmt
+    info.column_dimensions["A"].width = 26
+    info.column_dimensions["B"].width = 26
+    info.column_dimensions["C"].width = 60
+    sheets = [figures_sheet(data, year)]
+    sheets += [s for t in section_tables(data) if (s := section_sheet(data, t, year)) is not None]
+    for table in sheets:
+        _write_sheet(wb.create_sheet(), table, year)
+    path = outputs_dir / str(year) / f"annex-tables-{year}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
