@@ -59,6 +59,18 @@ def pseudonym_macro_sql(key: bytes) -> str:
     )
 
 
+def build_config() -> dict[str, str]:
+    """DuckDB settings of the build's connection: bounded memory, spilling outside the warehouse.
+
+    The memory bound keeps a 100-fold register within a few GB (DuckDB spills the rest);
+    ANNEX_MEMORY_LIMIT overrides it.
+    """
+    return {
+        "temp_directory": _private_temp_dir(),
+        "memory_limit": os.environ.get("ANNEX_MEMORY_LIMIT", "3GB"),
+    }
+
+
 @contextmanager
 def connect(
     path: Path, *, read_only: bool = False, pseudonym_key: bytes | None = None
@@ -68,7 +80,7 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     # Readers get DuckDB's defaults, so that a notebook's own duckdb.connect(path, read_only=True)
     # in the same process is compatible; only the build may spill, and not into the warehouse.
-    config = {} if read_only else {"temp_directory": _private_temp_dir()}
+    config = {} if read_only else build_config()
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if pseudonym_key is not None:
