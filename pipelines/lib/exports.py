@@ -1,10 +1,22 @@
-"""The one way to read an export: header check, DuckDB's CSV reader, typing, quarantine, lineage.
+"""The one way to read an export: header check, a reader made for the format, typing, quarantine,
+lineage.
 
 Every export is described by an `ExportSpec` (its columns, their types and allowed values, and
-row rules). `load_csv_export` reads the files with DuckDB's own reader (everything as text, one
-scan), types each column in SQL, and splits the rows between the typed table and the quarantine,
-so that rows read = rows loaded + rows quarantined, and every loaded row keeps its file, the
-file's sha256 and its row number (the 1-based record number after the header).
+row rules). A reader turns each file into rows of text, one column per spec column:
+- `load_csv_export` uses DuckDB's own CSV reader (everything as text, one scan);
+- `load_workbook_export` uses python-calamine to read one sheet of each Excel workbook, skips the
+  rows above the header and the rows that are not data (a totals row), and hands the cells to
+  DuckDB as a frame of text columns.
+Both hand their rows to one core, `load_export`, which types each column in SQL and splits the
+rows between the typed table and the quarantine, so that rows read = rows loaded + rows
+quarantined, and every loaded row keeps its file, the file's sha256 and its row number (the
+1-based record number after the header of a CSV, the row number Excel shows in a workbook).
+
+Encodings: DuckDB's CSV reader decodes UTF-8, Latin-1 and UTF-16 by itself; any other encoding
+(such as Windows-1252, which the course-booking tool writes) would need DuckDB's `encodings`
+extension, which a build must not download. Such files are therefore transcoded to UTF-8 first,
+in 1 MiB chunks with Python's strict codec (a byte that is not valid in the declared encoding is
+an error naming the file), into a private temporary folder deleted after the load.
 """
 
 from __future__ import annotations
@@ -14,26 +26,48 @@ import csv
 import hashlib
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pandas as pd
 
 from pipelines.lib.warehouse import quote_literal, set_comments
 
 log = logging.getLogger(__name__)
 
 # Encodings DuckDB's CSV reader decodes itself; others are transcoded to UTF-8 first.
-DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1"}
+DUCKDB_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "latin-1": "latin-1",
+    "utf-16": "utf-16",
+}
 
 QUARANTINE_TABLE = "quality.quarantine"
 INGEST_LOG_TABLE = "quality.ingest_files"
 
+# An Excel date cell as python-calamine gives it, once written as text: `2024-03-05` (a date),
+# `2024-03-05 09:30:00` (a date and time) or a serial number of Excel's 1900 date system
+# (`45356` or `45356.375`: a cell holding a date without a date format). A date typed by hand as
+# text in Belgian order (`05/03/2024`) is accepted too.
+EXCEL_DATE_SQL = (
+    "case when regexp_full_match({v}, '[1-9][0-9]{{0,5}}(\\.[0-9]+)?') "
+    "then date '1899-12-30' + cast(floor(cast({v} as double)) as integer) "
+    "else coalesce(try_cast(try_cast({v} as timestamp) as date), "
+    "try_cast(try_strptime({v}, '%d/%m/%Y') as date)) end"
+)
+
 
 class ExportError(Exception):
-    """An export cannot be used as it is; the message names the file and the column/row/key."""
+    """An export cannot be used as it is; the message names the file and the column/row/key.
+
+    Raised `from None`: the message carries the underlying error's text, and the build reports
+    the innermost error of a chain.
+    """
 
 
 @dataclass(frozen=True)
@@ -42,7 +76,9 @@ class Column:
 
     `parse` is a SQL expression over `{v}` (the trimmed text, NULL when empty) that yields the
     typed value, or NULL when the text cannot be typed; by default a strict cast to `type`.
-    `load=False` columns must be in the header but are never read past it (national number).
+    `load=False` columns must be in the header but are never read past it (national number,
+    free-text answers). `in_header=False` columns are composed by the reader itself from
+    several cells (the survey's answers); `stage_type` is then the type of what it composes.
     """
 
     name: str
@@ -54,6 +90,8 @@ class Column:
     load: bool = True
     description: str = ""
     target: str | None = None  # name in the typed table, when it differs from the header
+    in_header: bool = True
+    stage_type: str = "VARCHAR"
 
     @property
     def typed_name(self) -> str:
@@ -79,6 +117,21 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class WorkbookSheet:
+    """Where an export's table sits in an Excel workbook.
+
+    `header_row` is the row number Excel shows for the header (rows above it are titles, not
+    data). `skip_when` is a SQL condition over the text columns (`text_column(name)`) that marks
+    a row below the header that is not data either, such as a totals row: such rows are neither
+    read rows nor quarantined. Entirely empty rows are never records.
+    """
+
+    sheet: str
+    header_row: int = 1
+    skip_when: str | None = None
+
+
+@dataclass(frozen=True)
 class ExportSpec:
     name: str  # the typed table: ingest.<name>
     description: str
@@ -90,10 +143,30 @@ class ExportSpec:
     encoding: str = "utf-8"
     on_invalid_row: Literal["error", "quarantine"] = "quarantine"
     extra_columns_sql: dict[str, str] = field(default_factory=dict)  # per-file constants
+    extra_descriptions: dict[str, str] = field(default_factory=dict)
+    workbook: WorkbookSheet | None = None  # for an Excel export: the sheet and its layout
 
     @property
     def table(self) -> str:
         return f"ingest.{self.name}"
+
+    @property
+    def loaded(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.load)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """One file's rows, ready for typing.
+
+    `rows` is a SQL query yielding `source_row` and, for every loaded column of the spec, its
+    text (trimmed, NULL when empty) under the name `text_column(column.name)`.
+    """
+
+    display: str
+    sha256: str
+    rows: str
+    kind: str = "CSV"
 
 
 @dataclass
@@ -119,26 +192,46 @@ def display_name(path: Path, raw_dir: Path) -> str:
     return path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
 
 
-def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
-    """The header record, or an ExportError naming the file."""
-    encoding = "utf-8-sig" if spec.encoding.startswith("utf-8") else spec.encoding
-    try:
-        with open(path, encoding=encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=spec.delimiter), None)
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {spec.encoding} ({exc.reason})") from exc
-    if not header or not any(cell.strip() for cell in header):
+def text_column(name: str) -> str:
+    """The stage's text column for spec column `name`, quoted for SQL."""
+    return '"_t_' + name.replace('"', '""') + '"'
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def trimmed(cell: str) -> str:
+    """SQL: a cell of the file as text, trimmed, NULL when empty."""
+    return f"nullif(trim({cell}), '')"
+
+
+def _header_names(cells: Sequence[str], display: str, blank_ok: bool = False) -> list[str]:
+    """The trimmed header names; `blank_ok` for a sheet, whose header row is as wide as the
+    sheet (empty cells after the last name are not columns)."""
+    names = [cell.strip() for cell in cells]
+    if not any(names):
         raise ExportError(f"{display}: the file is empty (no header row)")
-    names = [cell.strip() for cell in header]
-    duplicated = sorted({n for n in names if names.count(n) > 1})
+    duplicated = sorted({n for n in names if (n or not blank_ok) and names.count(n) > 1})
     if duplicated:
         raise ExportError(f"{display}: column {duplicated[0]!r} appears twice in the header")
     return names
 
 
+def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
+    """The header record of a CSV, or an ExportError naming the file."""
+    encoding = "utf-8-sig" if spec.encoding.lower().startswith("utf-8") else spec.encoding
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            header = next(csv.reader(handle, delimiter=spec.delimiter), None)
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{display}: not valid {spec.encoding} ({exc.reason})") from None
+    return _header_names(header or [], display)
+
+
 def check_header(header: list[str], spec: ExportSpec, display: str) -> list[str]:
     """Raise on a missing column; return a warning per unknown extra column."""
-    expected = [column.name for column in spec.columns]
+    expected = [column.name for column in spec.columns if column.in_header]
     for name in expected:
         if name not in header:
             raise ExportError(f"{display}: required column {name!r} is missing from the header")
@@ -157,37 +250,38 @@ def utf8_copy(path: Path, encoding: str, display: str, scratch: Path) -> Path:
                 out.write(decoder.decode(chunk))
             out.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {encoding} ({exc.reason})") from exc
+        raise ExportError(f"{display}: not valid {encoding} ({exc.reason})") from None
     return target
 
 
-def _text(column: Column) -> str:
-    return f'"_t_{column.name}"'
-
-
-def _stage_select(
-    path: Path, header: list[str], spec: ExportSpec, display: str, sha: str, scratch: Path
+def csv_reader_sql(
+    path: Path, header: list[str], spec: ExportSpec, display: str, scratch: Path
 ) -> str:
+    """DuckDB's reader over a CSV file, every column as text (transcoded first if needed)."""
     readable = path
     encoding = DUCKDB_ENCODINGS.get(spec.encoding.lower())
     if encoding is None:
         readable, encoding = utf8_copy(path, spec.encoding, display, scratch), "utf-8"
     all_columns = ", ".join(f"{quote_literal(name)}: 'VARCHAR'" for name in header)
-    reader = (
+    return (
         f"read_csv({quote_literal(str(readable))}, header = true, auto_detect = false, "
         f"delim = {quote_literal(spec.delimiter)}, quote = '\"', escape = '\"', "
         f"encoding = '{encoding}', strict_mode = true, columns = {{{all_columns}}})"
     )
+
+
+def _csv_file(
+    path: Path, spec: ExportSpec, raw_dir: Path, scratch: Path, warnings: list[str]
+) -> StagedFile:
+    display = display_name(path, raw_dir)
+    header = read_header(path, spec, display)
+    warnings.extend(check_header(header, spec, display))
     texts = ", ".join(
-        f"nullif(trim(\"{c.name}\"), '') as {_text(c)}" for c in spec.columns if c.load
+        f"{trimmed(quote_identifier(c.name))} as {text_column(c.name)}" for c in spec.loaded
     )
-    constants = "".join(
-        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
-    ).format(file=quote_literal(display))
-    return (
-        f"select {quote_literal(display)} as source_file, {quote_literal(sha)} as file_sha256, "
-        f"row_number() over () as source_row, {texts}{constants} from {reader}"
-    )
+    reader = csv_reader_sql(path, header, spec, display, scratch)
+    rows = f"select row_number() over () as source_row, {texts} from {reader}"
+    return StagedFile(display, file_sha256(path), rows)
 
 
 def load_csv_export(
@@ -196,41 +290,156 @@ def load_csv_export(
     files: Sequence[Path],
     raw_dir: Path,
 ) -> LoadResult:
-    """Read `files` into `ingest.<spec.name>`, quarantining (or refusing) invalid rows."""
+    """Read CSV `files` into `ingest.<spec.name>`, quarantining (or refusing) invalid rows."""
     warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
+        staged = (_csv_file(path, spec, raw_dir, Path(scratch), warnings) for path in files)
+        return load_export(con, spec, staged, warnings)
+
+
+# --- workbooks --------------------------------------------------------------------------------
+
+
+def read_sheet(path: Path, sheet: str, display: str) -> list[list[object]]:
+    """Every row of `sheet` from Excel's row 1 on, as python-calamine gives the cells."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for a damaged file
+        raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
+    if sheet not in workbook.sheet_names:
+        raise ExportError(
+            f"{display}: required sheet {sheet!r} is missing "
+            f"(sheets: {', '.join(workbook.sheet_names) or 'none'})"
+        )
+    return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def sheet_frame(rows: list[list[object]], first_row: int, width: int) -> pd.DataFrame:
+    """The first `width` cells of each row as text columns `c0`, `c1`, ..., and `source_row`,
+    the row number Excel shows (the first row given is `first_row`).
+
+    Dates become `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` with a time), numbers their shortest
+    repr (`7.5`, `10001.0`), booleans `True`/`False`, empty cells ''. Typing happens in SQL.
+    """
+    frame = pd.DataFrame(rows, dtype=object)
+    frame = frame.reindex(columns=range(width)).fillna("").astype(str)
+    frame.columns = [f"c{i}" for i in range(width)]
+    frame.insert(
+        0, "source_row", pd.Series(range(first_row, first_row + len(frame)), dtype="int64")
+    )
+    return frame
+
+
+def _workbook_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: ExportSpec,
+    raw_dir: Path,
+    warnings: list[str],
+    registered: list[str],
+) -> StagedFile:
+    layout = spec.workbook
+    assert layout is not None
+    display = display_name(path, raw_dir)
+    rows = read_sheet(path, layout.sheet, display)
+    where = f"{display} (sheet {layout.sheet!r})"
+    if len(rows) < layout.header_row:
+        raise ExportError(f"{where}: the sheet is empty (no header in row {layout.header_row})")
+    header = _header_names([str(cell) for cell in rows[layout.header_row - 1]], where, True)
+    warnings.extend(check_header([name for name in header if name], spec, where))
+    frame = sheet_frame(rows[layout.header_row :], layout.header_row + 1, len(header))
+    name = f"_sheet_{spec.name}_{len(registered)}"
+    con.register(name, frame)
+    registered.append(name)
+    position = {n: f"c{i}" for i, n in enumerate(header) if n}
+    texts = ", ".join(f"{trimmed(position[c.name])} as {text_column(c.name)}" for c in spec.loaded)
+    cells = " or ".join(f"{trimmed(column)} is not null" for column in position.values())
+    skip = f" and not coalesce({layout.skip_when}, false)" if layout.skip_when else ""
+    query = (
+        f"select * from (select source_row, {texts} from {name} where {cells or 'false'}) "
+        f"where true{skip}"
+    )
+    return StagedFile(display, file_sha256(path), query, kind="an Excel sheet")
+
+
+def load_workbook_export(
+    con: duckdb.DuckDBPyConnection,
+    spec: ExportSpec,
+    files: Sequence[Path],
+    raw_dir: Path,
+) -> LoadResult:
+    """Read one sheet (`spec.workbook`) of each Excel workbook into `ingest.<spec.name>`."""
+    if spec.workbook is None:
+        raise ValueError(f"{spec.name}: not a workbook export (spec.workbook is None)")
+    warnings: list[str] = []
+    registered: list[str] = []
+    try:
+        staged = (_workbook_file(con, path, spec, raw_dir, warnings, registered) for path in files)
+        return load_export(con, spec, staged, warnings)
+    finally:
+        for name in registered:
+            con.unregister(name)
+
+
+# --- the core ---------------------------------------------------------------------------------
+
+
+def _stage_select(spec: ExportSpec, staged: StagedFile) -> str:
+    texts = ", ".join(text_column(c.name) for c in spec.loaded)
+    constants = "".join(
+        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
+    ).format(file=quote_literal(staged.display))
+    return (
+        f"select {quote_literal(staged.display)} as source_file, "
+        f"{quote_literal(staged.sha256)} as file_sha256, source_row, {texts}{constants} "
+        f"from ({staged.rows})"
+    )
+
+
+def load_export(
+    con: duckdb.DuckDBPyConnection,
+    spec: ExportSpec,
+    files: Iterable[StagedFile],
+    warnings: list[str] | None = None,
+) -> LoadResult:
+    """Type the rows of `files` into `ingest.<spec.name>`; quarantine (or refuse) invalid rows.
+
+    `files` may be lazy: each file is read when its turn comes. `warnings` collects the
+    readers' warnings (unknown columns) and is filled as the files are read.
+    """
+    warnings = warnings if warnings is not None else []
     stage = f"_stage_{spec.name}"
     con.execute(f"drop table if exists {stage}")
     displays: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
-        for position, path in enumerate(files):
-            display = (
-                path.relative_to(raw_dir).as_posix() if path.is_relative_to(raw_dir) else path.name
-            )
-            displays.append(display)
-            header = read_header(path, spec, display)
-            warnings.extend(check_header(header, spec, display))
-            select = _stage_select(path, header, spec, display, file_sha256(path), Path(scratch))
-            try:
-                if position == 0:
-                    con.execute(f"create temp table {stage} as {select}")
-                else:
-                    con.execute(f"insert into {stage} {select}")
-            except duckdb.Error as exc:
-                raise ExportError(f"{display}: cannot be read as CSV: {exc}") from exc
-    if not files:
+    for staged in files:
+        displays.append(staged.display)
+        select = _stage_select(spec, staged)
+        try:
+            if len(displays) == 1:
+                con.execute(f"create temp table {stage} as {select}")
+            else:
+                con.execute(f"insert into {stage} by name {select}")
+        except duckdb.Error as exc:
+            raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
+    if not displays:
         con.execute(f"create temp table {stage} as {_empty_stage(spec)}")
 
-    loaded = [c for c in spec.columns if c.load]
-    typed_columns = ", ".join(f'{c.parse_sql(_text(c))} as "{c.typed_name}"' for c in loaded)
+    loaded = spec.loaded
+    typed_columns = ", ".join(
+        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}" for c in loaded
+    )
     con.execute(
-        f"create or replace temp view _typed_{spec.name} as select *, {typed_columns} from {stage}"
+        # typed once: the issues and the typed table both read it
+        f"create or replace temp table _typed_{spec.name} as select *, {typed_columns} from {stage}"
     )
     con.execute(f"create or replace temp table _issues_{spec.name} as {_issues_sql(spec)}")
 
     con.execute("create schema if not exists ingest")
     keep = ", ".join(
         ["source_file", "file_sha256", "source_row"]
-        + [f'"{c.typed_name}"' for c in loaded]
+        + [quote_identifier(c.typed_name) for c in loaded]
         + [f"{expression} as {name}" for name, expression in spec.derived.items()]
         + list(spec.extra_columns_sql)
     )
@@ -245,10 +454,12 @@ def load_csv_export(
         spec.description,
         {c.typed_name: c.description for c in loaded if c.description}
         | spec.derived_descriptions
+        | spec.extra_descriptions
         | {
             "source_file": "Export file the row came from (relative to the raw folder).",
             "file_sha256": "SHA-256 of that file.",
-            "source_row": "1-based record number after the header.",
+            "source_row": "1-based record number after the header (for a workbook: the row "
+            "number Excel shows).",
         },
     )
     rows_read = int(con.execute(f"select count(*) from {stage}").fetchone()[0])
@@ -269,8 +480,8 @@ def load_csv_export(
         ).fetchall()
         listed = "; ".join(f"{f} row {r}, column {c!r}: {reason}" for f, r, c, reason in sample)
         raise ExportError(
-            f"{rows_bad} row(s) of {spec.name} cannot be used, and the register's figures "
-            f"would be wrong without them: {listed}"
+            f"{rows_bad} row(s) of {spec.name} cannot be used, and the figures that depend on "
+            f"them would be wrong without them: {listed}"
         )
     record_quarantine(con, spec.name, f"_issues_{spec.name}")
     record_files(con, spec.name, stage, spec.table, f"_issues_{spec.name}")
@@ -281,7 +492,7 @@ def load_csv_export(
 
 
 def _empty_stage(spec: ExportSpec) -> str:
-    texts = ", ".join(f"null::varchar as {_text(c)}" for c in spec.columns if c.load)
+    texts = ", ".join(f"null::{c.stage_type} as {text_column(c.name)}" for c in spec.loaded)
     # the per-file expressions over a NULL file name keep their column types
     constants = "".join(
         f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
@@ -293,28 +504,70 @@ def _empty_stage(spec: ExportSpec) -> str:
 
 
 def _issues_sql(spec: ExportSpec) -> str:
-    parts = []
-    for c in (c for c in spec.columns if c.load):
+    """Every (row, column, reason) that makes a row unusable, in one scan of the typed rows."""
+    issues = []
+    for c in spec.loaded:
+        text = text_column(c.name)
+        typed = quote_identifier(c.typed_name)
         checks = []
         if c.required:
-            checks.append(f"when {_text(c)} is null then 'missing_value'")
-        checks.append(
-            f"when {_text(c)} is not null and \"{c.typed_name}\" is null then '{c.invalid_reason}'"
-        )
+            checks.append(f"when {text} is null then 'missing_value'")
+        checks.append(f"when {text} is not null and {typed} is null then '{c.invalid_reason}'")
         if c.allowed:
             allowed = ", ".join(quote_literal(a) for a in c.allowed)
-            checks.append(f"when {_text(c)} not in ({allowed}) then 'not_allowed'")
-        parts.append(
-            f"select source_file, source_row, '{c.name}' as column_name, "
-            f"case {' '.join(checks)} end as reason from _typed_{spec.name}"
+            checks.append(f"when {text} not in ({allowed}) then 'not_allowed'")
+        issues.append(
+            f"{{column_name: {quote_literal(c.name)}, reason: case {' '.join(checks)} end}}"
         )
     for rule in spec.rules:
-        parts.append(
-            f"select source_file, source_row, '{rule.column}' as column_name, "
-            f"'{rule.reason}' as reason from _typed_{spec.name} where {rule.violated_when}"
+        issues.append(
+            f"{{column_name: {quote_literal(rule.column)}, "
+            f"reason: case when {rule.violated_when} then {quote_literal(rule.reason)} end}}"
         )
-    union = "\nunion all\n".join(parts)
-    return f"select * from ({union}) where reason is not null"
+    return (
+        "select source_file, source_row, issue.column_name, issue.reason from ("
+        f"select source_file, source_row, unnest([{', '.join(issues)}]) as issue "
+        f"from _typed_{spec.name}) where issue.reason is not null"
+    )
+
+
+def duplicate_conflicts(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    key: Sequence[str],
+    compared: Sequence[str],
+    what: str,
+    limit: int = 5,
+) -> None:
+    """A record seen twice must be seen identically: raise naming the key and both places.
+
+    Identical copies are not an error (they count once downstream); copies of one `key` that
+    differ in any of the `compared` columns are, and the message (`what` says what differs)
+    names the key and two rows (file and row number) that disagree.
+    """
+    keys = ", ".join(quote_identifier(k) for k in key)
+    content = ", ".join(quote_identifier(c) for c in compared)
+    rows = con.execute(
+        f"""
+        with versions as (
+            select {keys}, ({content}) as content,
+                   min(source_file || ' row ' || source_row) as place
+            from {table} group by all
+        ),
+        conflicts as (
+            select {keys}, list(place order by place) as places
+            from versions group by all having count(*) > 1
+        )
+        select concat_ws(', ', {keys}), places[1], places[2], count(*) over ()
+        from conflicts order by all limit {limit}
+        """
+    ).fetchall()
+    if rows:
+        listed = "; ".join(f"{k!r} in {a} and in {b}" for k, a, b, _ in rows)
+        raise ExportError(
+            f"{rows[0][3]} {what}: {listed} (identical copies count once; correct the export "
+            "so that the copies agree)"
+        )
 
 
 def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -334,7 +587,7 @@ def ensure_quality_tables(con: duckdb.DuckDBPyConnection) -> None:
             "source_row": "1-based record number after the header (Excel row for workbooks).",
             "column_name": "The column that made the row unusable.",
             "reason": "Reason code: missing_value, bad_type, not_allowed, bad_member_number, "
-            "not_a_member, duplicate_vote, ...",
+            "not_a_member, duplicate_vote, bad_answer_code, end_before_start, ...",
         },
     )
     con.execute(
@@ -367,6 +620,8 @@ def record_quarantine(
 def record_files(
     con: duckdb.DuckDBPyConnection, export: str, stage: str, table: str, issues: str
 ) -> None:
+    """One line per file read for `export` (rows of `stage`; `table` is the typed table they
+    went to): its hash and rows read, loaded and quarantined."""
     ensure_quality_tables(con)
     con.execute(f"delete from {INGEST_LOG_TABLE} where export = ?", [export])
     con.execute(
@@ -381,3 +636,9 @@ def record_files(
         """,
         [export],
     )
+
+
+def iter_files(folder: Path, pattern: str) -> Iterator[Path]:
+    """Files of `folder` matching the glob `pattern`, sorted; none when the folder is missing."""
+    if folder.is_dir():
+        yield from sorted(p for p in folder.glob(pattern) if p.is_file())

@@ -11,9 +11,13 @@ from pathlib import Path
 
 def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     """Write every sample export under `out_dir` (created if needed); returns the files."""
-    from pipelines.sample import register
+    from pipelines.sample import governance, register, survey, training
 
     out_dir.mkdir(parents=True, exist_ok=True)
     files = register.write_register(out_dir, scale=scale)
     files += register.write_assemblies(out_dir, scale=scale)
+    files += training.write_staff_training(out_dir, scale=scale)
+    files += training.write_member_courses(out_dir, scale=scale)
+    files += survey.write_survey(out_dir, scale=scale)
+    files += governance.write_governance(out_dir)
     return files

@@ -26,9 +26,11 @@ ordinary_assemblies as (
     -- per year: the ordinary assembly, or why there is none to report
     select y.year,
            any_value(a.assembly_date) filter (where a.is_ordinary) as assembly_date,
-           count(a.assembly_date) as assemblies
+           count(a.assembly_date) filter (where a.has_votes) as assemblies,
+           any_value(a.assembly_date) filter (where a.is_ordinary and not a.has_votes)
+               as ordinary_without_votes
     from core.years y
-    left join annex.general_assemblies a on a.year = y.year
+    left join core.general_assemblies a on a.year = y.year
     group by y.year
 ),
 
@@ -37,6 +39,10 @@ assembly_values as (
            case c.section_column when 'voters' then a.voters when 'turnout' then a.turnout end
                as value,
            case
+               when o.ordinary_without_votes is not null
+                   then 'no vote file for the ordinary general assembly of '
+                        || strftime(o.ordinary_without_votes, '%Y-%m-%d')
+                        || ' (named in governance/' || o.year || '.yaml)'
                when o.assemblies = 0 then 'no general assembly vote file for this year'
                when o.assembly_date is null
                    then 'several general assemblies this year and no governance file naming '
@@ -47,26 +53,138 @@ assembly_values as (
     left join annex.general_assemblies a on a.assembly_date = o.assembly_date
 ),
 
+staff_training as (
+    select * from (
+        select year, note,
+               case when breakdown = 'total' then 'total' else breakdown || '=' || category end
+                   as row_key,
+               cast(trainings as double) as trainings,
+               cast(participants as double) as participants, cast(hours as double) as hours
+        from annex.staff_training
+    ) unpivot include nulls (value for column_name in (trainings, participants, hours))
+),
+
+member_courses as (
+    select * from (
+        select year, note, 'audience=' || audience as row_key,
+               cast(sessions as double) as sessions, cast(participants as double) as participants
+        from annex.member_courses
+    ) unpivot include nulls (value for column_name in (sessions, participants))
+),
+
+survey_responses as (
+    select year, 'responses' as section_column, cast(responses as double) as value,
+           null::varchar as note
+    from annex.survey_responses where is_survey_of_year
+    union all
+    select year, 'response_rate', response_rate,
+           case
+               when first_complete_date is null then 'no complete response'
+               when response_rate is null then 'no member on the date of the first complete response'
+           end
+    from annex.survey_responses where is_survey_of_year
+),
+
+survey_satisfaction as (
+    select * from annex.survey_satisfaction where is_survey_of_year and breakdown = 'all'
+),
+
+governance_files as (
+    select distinct year, source_file from annex.governance_facts
+),
+
+governance_values as (
+    -- a year with a file: its facts, or a note for the ones it leaves out
+    select g.year, c.section_column, f.value, f.value_text, f.qualifier,
+           coalesce(f.source, g.source_file || ': ' || c.section_column) as source,
+           case when f.key_path is null then 'not given in ' || g.source_file end as note
+    from governance_files g
+    cross join (
+        select distinct section_column from annex.figure_catalog
+        where section_table = 'annex.governance_facts'
+    ) c
+    left join annex.governance_facts f on f.year = g.year and f.key_path = c.section_column
+),
+
 section_values as (
     select 'annex.membership_flows' as section_table, year, section_column,
            cast(value as double) as value, null::varchar as value_text,
-           null::varchar as qualifier, null::varchar as note
+           null::varchar as qualifier, null::varchar as source, null::varchar as note
     from membership
     union all
     select 'annex.general_assemblies', year, section_column, cast(value as double), null,
-           null, note
+           null, null, note
     from assembly_values
+    union all
+    select 'annex.staff_training', year, column_name || '[' || row_key || ']', value, null,
+           null, null, note
+    from staff_training
+    union all
+    select 'annex.member_courses', year, column_name || '[' || row_key || ']', value, null,
+           null, null, note
+    from member_courses
+    union all
+    select 'annex.survey_responses', year, section_column, value, null, null, null, note
+    from survey_responses
+    union all
+    select 'annex.survey_satisfaction', year, 'satisfaction_mean[theme=' || theme || ']',
+           satisfaction_mean, null, null, null, note
+    from survey_satisfaction
+    union all
+    select 'annex.survey_satisfaction', year, 'top2box[theme=' || theme || ']', top2box, null,
+           null, null, note
+    from survey_satisfaction
+    union all
+    select 'annex.survey_satisfaction', year, 'band[theme=' || theme || ']', null, band, null,
+           null, note
+    from survey_satisfaction
+    union all
+    select 'annex.governance_facts', year, section_column, cast(value as double), value_text,
+           qualifier, source, note
+    from governance_values
+),
+
+surveyed_years as (
+    select distinct year from annex.survey_responses where is_survey_of_year
+),
+
+missing as (
+    -- why a section has no value at all for a year
+    select * from (values
+        ('annex.staff_training', 'no staff training workbook covers this year'),
+        ('annex.member_courses', 'no course registration export covers this year'),
+        ('annex.survey_responses', 'no member survey for this year'),
+        ('annex.survey_satisfaction', 'no member survey for this year'),
+        ('annex.governance_facts', 'governance facts not provided')
+    ) as m(section_table, note)
 )
 
 select y.year, c.figure_id, v.value, v.value_text, v.qualifier, c.unit, c.label_nl, c.label_fr,
-       'sql/' || replace(c.section_table, '.', '/') || '.sql: ' || c.section_column as source,
+       coalesce(
+           v.source,
+           case
+               when c.section_table = 'annex.governance_facts'
+                   then 'governance/' || y.year || '.yaml: ' || c.section_column
+               else 'sql/' || replace(c.section_table, '.', '/') || '.sql: ' || c.section_column
+           end
+       ) as source,
        case
            when v.value is null and v.value_text is null
-               then coalesce(v.note, 'no data for this year')
+               then coalesce(
+                   v.note,
+                   case
+                       when c.section_table = 'annex.survey_satisfaction' and s.year is not null
+                           then 'the survey of this year has no A1-A5 answer of this theme'
+                   end,
+                   m.note,
+                   'no data for this year'
+               )
        end as note
 from core.years y
 cross join annex.figure_catalog c
 left join section_values v
     on v.section_table = c.section_table and v.section_column = c.section_column
    and v.year = y.year
+left join missing m on m.section_table = c.section_table
+left join surveyed_years s on s.year = y.year
 order by y.year, c.figure_id

@@ -58,9 +58,15 @@ computed_figures = sql_model_asset(
     "annex/computed_figures.sql",
     deps=[
         "core.years",
+        "core.general_assemblies",
         "annex.figure_catalog",
         "annex.membership_flows",
         "annex.general_assemblies",
+        "annex.staff_training",
+        "annex.member_courses",
+        "annex.survey_responses",
+        "annex.survey_satisfaction",
+        "annex.governance_facts",
     ],
     group="annex",
 )

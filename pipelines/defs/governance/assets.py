@@ -1,0 +1,54 @@
+"""Governance facts: every `governance/YYYY.yaml`, validated, into the ingestion layer; the
+annex table of facts, and a (warning) check of the new partner members against the register."""
+
+import dagster as dg
+
+from pipelines.lib.assets import key_of, sql_model_asset
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources.governance import (
+    ASSEMBLIES_TABLE,
+    FACTS_TABLE,
+    PARTNER_CHECK,
+    load_governance,
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key_of(FACTS_TABLE),
+            description="Governance facts (governance/YYYY.yaml), validated, one row per fact.",
+            group_name="governance",
+            kinds={"duckdb", "yaml"},
+        ),
+        dg.AssetSpec(
+            key_of(ASSEMBLIES_TABLE),
+            description="The general assemblies the governance files list, with their kind.",
+            group_name="governance",
+            kinds={"duckdb", "yaml"},
+        ),
+    ],
+    name="governance_files",
+)
+def governance_files(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
+    """Validate every governance file (an invalid one stops the build, naming the key)."""
+    settings = warehouse.settings
+    with warehouse.connect() as con:
+        files = load_governance(con, settings.raw_dir)
+        years = ", ".join(str(f.facts.year) for f in files) or "none"
+        context.log.info(f"governance files for: {years}")
+        for table in (FACTS_TABLE, ASSEMBLIES_TABLE):
+            yield dg.MaterializeResult(
+                asset_key=key_of(table),
+                metadata=table_metadata(con, table, preview=False)
+                | {"files": ", ".join(f.display for f in files) or "none"},
+            )
+
+
+governance_facts = sql_model_asset(
+    "annex/governance_facts.sql",
+    deps=[FACTS_TABLE, "ingest.cooperators", "core.member_spells"],
+    group="governance",
+    checks=[PARTNER_CHECK],
+)

@@ -1,0 +1,104 @@
+"""Training: HR's staff training workbooks and the course-booking tool's registrations, into the
+ingestion layer; then one row per training and per session (core) and the annex tables."""
+
+import dagster as dg
+
+from pipelines.lib.assets import check_spec, evaluate_check, key_of, sql_model_asset
+from pipelines.lib.exports import load_csv_export, load_workbook_export
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources.training import (
+    MEMBER_COURSES,
+    STAFF_PARTICIPATIONS,
+    STAFF_TRAINING_CHECKS,
+    STAFF_TRAININGS,
+    check_course_duplicates,
+    check_staff_duplicates,
+    member_course_files,
+    staff_training_files,
+)
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            key_of(spec.table),
+            description=spec.description,
+            group_name="training",
+            kinds={"duckdb", "excel"},
+        )
+        for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
+    ],
+    check_specs=[check_spec(check) for check in STAFF_TRAINING_CHECKS],
+    name="staff_training_workbooks",
+)
+def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
+    """Both sheets of every `training/staff_training_YYYY.xlsx`."""
+    settings = warehouse.settings
+    files = staff_training_files(settings.raw_dir)
+    with warehouse.connect() as con:
+        results = [
+            load_workbook_export(con, spec, files, settings.raw_dir)
+            for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
+        ]
+        check_staff_duplicates(con)
+        for spec, result in zip((STAFF_TRAININGS, STAFF_PARTICIPATIONS), results, strict=True):
+            for warning in result.warnings:
+                context.log.warning(warning)
+            yield dg.MaterializeResult(
+                asset_key=key_of(spec.table),
+                metadata=table_metadata(con, spec.table, preview=False)
+                | {
+                    "files": ", ".join(result.files) or "none",
+                    "rows_read": result.rows_read,
+                    "rows_quarantined": result.rows_quarantined,
+                },
+            )
+        for check in STAFF_TRAINING_CHECKS:
+            yield evaluate_check(con, check)
+
+
+@dg.asset(
+    key=key_of(MEMBER_COURSES.table),
+    description=MEMBER_COURSES.description,
+    group_name="training",
+    kinds={"duckdb", "csv"},
+)
+def member_course_registrations(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Every `training/member_courses_YYYY.csv`."""
+    settings = warehouse.settings
+    with warehouse.connect() as con:
+        result = load_csv_export(
+            con, MEMBER_COURSES, member_course_files(settings.raw_dir), settings.raw_dir
+        )
+        check_course_duplicates(con)
+        for warning in result.warnings:
+            context.log.warning(warning)
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, MEMBER_COURSES.table, preview=False)
+            | {
+                "files": ", ".join(result.files) or "none",
+                "rows_read": result.rows_read,
+                "rows_quarantined": result.rows_quarantined,
+            }
+        )
+
+
+staff_trainings = sql_model_asset(
+    "core/staff_trainings.sql",
+    deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table],
+    group="training",
+)
+member_course_sessions = sql_model_asset(
+    "core/member_course_sessions.sql", deps=[MEMBER_COURSES.table], group="training"
+)
+staff_training = sql_model_asset(
+    "annex/staff_training.sql",
+    deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table],
+    group="training",
+)
+member_courses = sql_model_asset(
+    "annex/member_courses.sql", deps=[MEMBER_COURSES.table], group="training"
+)

@@ -1,0 +1,71 @@
+/*
+description: >
+  Principle 2 of the annex: how the complete responses of each survey answered each question
+  (likert5 and single-choice questions; free-text answers are never read). Likert answers: A1
+  very dissatisfied ... A5 very satisfied, A6 don't know / not applicable. A survey with fewer
+  than 10 complete responses publishes no count.
+columns:
+  survey_id: Survey id.
+  year: The year it is the survey of.
+  is_survey_of_year: True for the survey the annex reports for that year.
+  question_column: Response column (question code), e.g. WC[SQ001].
+  theme: Theme of the question.
+  question_type: likert5 or single.
+  text_nl: Question in Dutch.
+  text_fr: Question in French.
+  answer_code: Answer code (A1 ... A6 for likert5).
+  answers: Complete responses that gave this answer.
+  share: answers / complete responses that answered the question (unrounded).
+  responses: Complete responses of the survey (those that skipped the question included).
+  suppressed: True when the survey has fewer than 10 complete responses.
+  note: Why the counts are withheld.
+*/
+with complete as (
+    -- identical copies of a response count once
+    select distinct survey_id, response_id, answers
+    from ingest.survey_responses
+    where submitted_at is not null
+),
+
+questions as (
+    select distinct survey_id, column_name, theme, question_type, text_nl, text_fr
+    from ingest.survey_codebook
+    where question_type in ('likert5', 'single')
+),
+
+answers as (
+    select c.survey_id, e.key as column_name, e.value as answer_code
+    from complete c, unnest(map_entries(c.answers)) as a(e)
+),
+
+codes as (
+    select survey_id, column_name, unnest(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']) as answer_code
+    from questions where question_type = 'likert5'
+    union
+    select survey_id, column_name, answer_code from answers
+),
+
+counts as (
+    select survey_id, column_name, answer_code, count(*) as answers
+    from answers group by all
+),
+
+filled as (
+    select q.*, k.answer_code, coalesce(n.answers, 0) as answers
+    from questions q
+    join codes k using (survey_id, column_name)
+    left join counts n using (survey_id, column_name, answer_code)
+)
+
+select s.survey_id, s.year, s.is_survey_of_year, f.column_name as question_column, f.theme,
+       f.question_type, f.text_nl, f.text_fr, f.answer_code,
+       case when s.complete_responses >= 10 then f.answers end as answers,
+       case when s.complete_responses >= 10
+           then f.answers / nullif(sum(f.answers) over (partition by s.survey_id, f.column_name), 0)
+       end as share,
+       s.complete_responses as responses,
+       s.complete_responses < 10 as suppressed,
+       case when s.complete_responses < 10 then 'suppressed: fewer than 10 responses' end as note
+from filled f
+join core.surveys s using (survey_id)
+order by s.survey_id, f.column_name, f.answer_code
