@@ -67,6 +67,8 @@ def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
         "static_files_exported": report.exported,
         "static_files_unchanged": report.cached,
         "static_export_seconds": round(report.seconds, 2),
+        "static_browser_start_seconds": round(report.start_seconds, 2),
+        "static_render_seconds": round(report.render_seconds, 2),
         "html_seconds": round(html_seconds, 2),
         "stage_seconds": round(time.monotonic() - started, 2),
         "browser": report.browser or "none",
@@ -108,7 +110,9 @@ def author_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
     outputs = settings.outputs_dir
     data = load_annex_data(settings)
     csvs = tables.write_csvs(data, outputs)
-    workbooks = [tables.write_workbook(data, year, outputs, context.run_id) for year in data.years]
+    workbooks = [
+        tables.write_workbook(data, year, outputs, context.run.run_id) for year in data.years
+    ]
     return dg.MaterializeResult(
         metadata={
             "csv_files": len(csvs),
@@ -132,7 +136,7 @@ def annex_draft(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     settings = warehouse.settings
     outputs = settings.outputs_dir
     data = load_annex_data(settings)
-    run = draft.RunInfo(run_id=context.run_id, built_at=dt.datetime.now().astimezone())
+    run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
     drafts = draft.write_drafts(data, outputs, run)
     missing = {
         (d.year, figure_id): note

@@ -748,9 +748,10 @@ class StaticReport:
     browser: str | None = None
     warning: str | None = None
     errors: list[str] = field(default_factory=list)
-    valid: set[Path] = field(
-        default_factory=set, repr=False
-    )  # static files that match this build's charts
+    start_seconds: float = 0.0  # starting the browser session
+    render_seconds: float = 0.0  # rendering and writing every file, in that one session
+    # the static files that match this build's charts (the others are stale)
+    valid: set[Path] = field(default_factory=set, repr=False)
 
 
 def _kaleido_version() -> str:
@@ -835,14 +836,21 @@ def _kaleido_class() -> type:
     return ReusingKaleido
 
 
-async def _export(jobs: Sequence[StaticJob], browser: str, fast: bool) -> list[str]:
+async def _export(
+    jobs: Sequence[StaticJob], browser: str, fast: bool, report: StaticReport
+) -> list[str]:
+    """Every job in one browser session (one tab: on two cores more tabs do not pay off)."""
     import kaleido
 
     cls = _kaleido_class() if fast else kaleido.Kaleido
+    started = time.monotonic()
     async with cls(n=1, mathjax=False, path=browser) as session:
+        opened = time.monotonic()
+        report.start_seconds = opened - started
         errors = await session.write_fig_from_object(
             [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
         )
+        report.render_seconds = time.monotonic() - opened
     return [f"{type(error).__name__}: {error}" for error in errors or ()]
 
 
@@ -902,10 +910,10 @@ def export_static(
                 job.path.parent.mkdir(parents=True, exist_ok=True)
                 job.path.unlink(missing_ok=True)
             try:
-                report.errors = _run(_export(todo, browser, fast=True))
+                report.errors = _run(_export(todo, browser, True, report))
             except Exception as exc:  # a failed fast session: once more, the library's own way
                 log(f"static export: {exc}; trying again with one page load per image")
-                report.errors = _run(_export(todo, browser, fast=False))
+                report.errors = _run(_export(todo, browser, False, report))
             done = [job for job in todo if job.path.exists() and job.path.stat().st_size]
             report.exported = len(done)
             for job in done:
@@ -934,3 +942,40 @@ def remove_stale(
                     path.unlink()
                     removed.append(path)
     return removed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Time the chart stage on the published warehouse ($ANNEX_WAREHOUSE_DIR):
+    `python -m pipelines.lib.outputs.charts [--cold] [--out DIR]`."""
+    import argparse
+
+    from pipelines.lib.config import Settings
+    from pipelines.lib.outputs.data import load_annex_data
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.lib.outputs.charts")
+    parser.add_argument("--cold", action="store_true", help="ignore the cache: export all")
+    parser.add_argument("--out", help="outputs folder (default: $ANNEX_WAREHOUSE_DIR/outputs)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    outputs = Path(args.out) if args.out else settings.outputs_dir
+    started = time.monotonic()
+    data = load_annex_data(settings)
+    chart_set = build_charts(data)
+    write_html(chart_set.charts, outputs)
+    drawn = time.monotonic() - started
+    report = export_static(chart_set.charts, outputs, use_cache=not args.cold, log=print)
+    total = time.monotonic() - started
+    per_image = report.render_seconds / report.exported if report.exported else 0.0
+    print(
+        f"{len(chart_set.charts)} charts ({len(data.years)} years x 2 languages) drawn and "
+        f"written as HTML in {drawn:.1f} s\n"
+        f"static: {report.exported} exported, {report.cached} unchanged kept, in "
+        f"{report.seconds:.1f} s (browser start {report.start_seconds:.1f} s, rendering "
+        f"{report.render_seconds:.1f} s = {per_image:.2f} s per file)\n"
+        f"chart stage: {total:.1f} s" + (f"\n{report.warning}" if report.warning else "")
+    )
+    return 1 if report.errors else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

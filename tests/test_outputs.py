@@ -1,0 +1,284 @@
+"""Charts, tables and the data dictionary written by the build from the published warehouse.
+
+Most tests read what the session's sample build (`sample_build`) wrote under outputs/: the
+static export of every chart of every year happens there, once per session. Tests that need the
+SVG/PNG files skip, saying why, when no Chromium-family browser is installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipelines.lib.outputs import charts as chart_lib
+from pipelines.lib.outputs import formatting as fmt
+from pipelines.lib.outputs import tables
+from pipelines.lib.outputs.data import AnnexData, Figure, load_annex_data
+from pipelines.lib.outputs.markdown import inline, to_html
+from pipelines.lib.warehouse import read_publication
+
+NNBSP = "\u202f"
+YEAR = 2024
+MEMBERSHIP_CHARTS = ("membership_flow", "members_by_category", "membership_history",
+                     "assembly_turnout")  # fmt: skip
+# Drawn from the training, survey and governance tables (the other half of the annex's figures).
+SECTION_CHARTS = ("survey_answers", "staff_training", "member_courses")
+NO_BROWSER = "no Chromium-family browser (apt-get install chromium, or set BROWSER_PATH)"
+
+
+@pytest.fixture(scope="module")
+def outputs(sample_build) -> Path:
+    return sample_build.outputs_dir
+
+
+@pytest.fixture(scope="module")
+def static_available(outputs) -> bool:
+    """The build exported SVG/PNG when a browser was found (else it warned and wrote HTML)."""
+    return chart_lib.find_browser() is not None
+
+
+def chart_file(outputs: Path, name: str, lang: str, ext: str, year: int = YEAR) -> Path:
+    return outputs / str(year) / "charts" / f"{name}_{year}.{lang}.{ext}"
+
+
+# --- formatting (no build) ----------------------------------------------------------------
+
+
+def test_numbers_the_belgian_way():
+    assert fmt.format_number(41702, "nl") == "41.702"
+    assert fmt.format_number(41702, "fr") == f"41{NNBSP}702"
+    assert fmt.format_number(1946.5, "nl") == "1.946,5"
+    assert fmt.format_number(1946.5, "fr") == f"1{NNBSP}946,5"
+    assert fmt.format_number(1234567.25, "nl") == "1.234.567,25"
+    assert fmt.format_number(0, "nl") == "0"
+    assert fmt.format_number(-175, "nl") == "-175"
+    assert fmt.format_number(None, "fr") == "n.d."
+    assert fmt.format_percent(0.0201664, "nl") == "2,0%"
+    assert fmt.format_percent(0.0201664, "fr") == f"2,0{NNBSP}%"
+    assert fmt.plotly_separators("nl") == ",."
+    assert fmt.plotly_separators("fr") == "," + NNBSP
+
+
+def test_figures_read_as_the_annex_writes_them():
+    assert fmt.format_figure(300, None, "more_than", "count", "nl") == "meer dan 300"
+    assert fmt.format_figure(300, None, "more_than", "count", "fr") == "plus de 300"
+    assert fmt.format_figure(10, None, "about", "count", "nl") == "een tiental"
+    assert fmt.format_figure(10, None, "about", "count", "fr") == "une dizaine"
+    assert fmt.format_figure(70, None, "about", "count", "nl") == "ongeveer 70"
+    assert fmt.format_figure(None, "moderate", None, "text", "nl") == "middelmatig"
+    assert fmt.format_figure(None, "moderate", None, "text", "fr") == "moyenne"
+    assert fmt.format_figure(None, "high", None, "text", "fr") == "élevée"
+    assert fmt.format_figure(6, None, None, "members", "nl", words=True) == "zes"
+    assert fmt.format_figure(2, None, None, "count", "fr", words=True, feminine=True) == "deux"
+    assert fmt.format_figure(1, None, None, "count", "fr", words=True, feminine=True) == "une"
+    assert fmt.format_figure(72, None, None, "sessions", "nl", words=True) == "72"
+    assert fmt.format_figure(3.051282, None, None, "mean", "fr") == "3,05"
+    assert fmt.format_figure(0.02101, None, None, "ratio", "nl") == "2,1%"
+
+
+def test_markdown_subset_to_html():
+    assert inline("*Elk cijfer uit `annex.figures`.*") == (
+        "<em>Elk cijfer uit <code>annex.figures</code>.</em>"
+    )
+    assert inline("5 < 6 & `a|b`") == "5 &lt; 6 &amp; <code>a|b</code>"
+    page = to_html("# T\n\n| a | b |\n|---|---:|\n| `x` | 1.000 |\n\n- een\n- twee\n")
+    assert '<h1 id="t">T</h1>' in page
+    assert '<td style="text-align:right">1.000</td>' in page
+    assert "<ul><li>een</li><li>twee</li></ul>" in page
+
+
+def synthetic_data(figures: dict[str, float]) -> AnnexData:
+    rows = {
+        fid: Figure(YEAR, fid, value, None, None, "members", fid, fid, "test", None)
+        for fid, value in figures.items()
+    }
+    return AnnexData(
+        publication=Path("coop.duckdb"),
+        published_at=dt.datetime(2025, 1, 15, tzinfo=dt.UTC),
+        figures={YEAR: rows},
+        tables={},
+    )
+
+
+def test_a_chart_without_its_figures_or_table_is_skipped_with_the_reason():
+    data = synthetic_data(
+        {
+            "p1.members_start": 10,
+            "p1.new_members": 3,
+            "p1.exits": 1,
+            "p1.exits.death": 1,
+            "p1.members_end": 12,
+        }  # fmt: skip
+    )
+    result = chart_lib.build_charts(data)
+    drawn = {(c.name, c.lang) for c in result.charts}
+    assert drawn == {(name, lang) for name in ("membership_flow", "membership_history")
+                     for lang in ("nl", "fr")}  # fmt: skip
+    assert "not published" in result.skipped[("members_by_category", YEAR)]
+    assert "annex.survey_distribution" in result.skipped[("survey_answers", YEAR)]
+    assert "annex.member_courses" in result.skipped[("member_courses", YEAR)]
+
+
+def test_without_a_browser_the_static_files_are_skipped_with_one_warning(tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    data = synthetic_data(
+        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
+    )
+    result = chart_lib.build_charts(data)
+    html = chart_lib.write_html(result.charts, tmp_path)
+    report = chart_lib.export_static(result.charts, tmp_path)
+    assert html and all(path.exists() for path in html)
+    assert report.warning and "no Chromium-family browser" in report.warning
+    assert f"skipped {2 * len(result.charts)} SVG/PNG files" in report.warning
+    assert not list(tmp_path.rglob("*.svg")) and not list(tmp_path.rglob("*.png"))
+    assert report.exported == 0 and not report.valid
+
+
+# --- what the sample build wrote ------------------------------------------------------------
+
+
+def test_every_chart_of_2024_is_written_as_html(outputs):
+    for name in MEMBERSHIP_CHARTS + SECTION_CHARTS:
+        for lang in ("nl", "fr"):
+            path = chart_file(outputs, name, lang, "html")
+            assert path.exists(), path
+            # the HTML shares one offline copy of plotly.js
+            assert re.search(r'src="\.\./\.\./_assets/plotly-[\d.]+\.min\.js"', path.read_text())
+    assert list((outputs / "_assets").glob("plotly-*.min.js"))
+
+
+def test_every_chart_of_2024_is_written_as_svg_and_png(outputs, static_available):
+    if not static_available:
+        pytest.skip(NO_BROWSER)
+    for name in MEMBERSHIP_CHARTS + SECTION_CHARTS:
+        for lang in ("nl", "fr"):
+            svg = chart_file(outputs, name, lang, "svg")
+            png = chart_file(outputs, name, lang, "png")
+            assert svg.read_text(encoding="utf-8").lstrip().startswith("<svg"), svg
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
+            assert png.stat().st_size > 20_000, png  # 2000 px wide, not an empty frame
+
+
+def test_charts_are_written_for_every_published_year(sample_build, outputs, static_available):
+    with read_publication(sample_build) as con:
+        years = [
+            row[0]
+            for row in con.execute(
+                "select year from annex.figures where figure_id = 'p1.members_end' "
+                "and value is not null order by year"
+            ).fetchall()
+        ]
+    assert len(years) > 1
+    formats = ("html", "svg", "png") if static_available else ("html",)
+    for year in years:
+        for name in ("membership_flow", "members_by_category", "membership_history"):
+            for lang in ("nl", "fr"):
+                for ext in formats:
+                    assert chart_file(outputs, name, lang, ext, year).exists(), (year, name)
+
+
+def test_chart_labels_are_the_published_figures_in_belgian_format(outputs, static_available):
+    if not static_available:
+        pytest.skip(NO_BROWSER)
+    nl = chart_file(outputs, "membership_flow", "nl", "svg").read_text(encoding="utf-8")
+    fr = chart_file(outputs, "membership_flow", "fr", "svg").read_text(encoding="utf-8")
+    for text in ("41.702", "+4.207", "−175", "Ledenstroom 2024", "Nieuwe", "31 december"):
+        assert text in nl, text
+    for text in (f"41{NNBSP}702", f"+4{NNBSP}207", "−175", "Flux de coopérateurs 2024"):
+        assert text in fr, text
+    categories = chart_file(outputs, "members_by_category", "nl", "svg").read_text("utf-8")
+    assert "41.580" in categories and "94 (" in categories and "28 (" in categories
+
+
+def test_a_second_export_reuses_the_files_of_unchanged_charts(sample_build, tmp_path):
+    """Warm: the build keeps a hash per static file, so an unchanged chart is not exported."""
+    data = load_annex_data(sample_build)
+    result = chart_lib.build_charts(data)
+    report = chart_lib.export_static(result.charts, sample_build.outputs_dir, browser="/none")
+    if report.warning and "no Chromium" in report.warning:
+        pytest.skip(NO_BROWSER)  # nothing was cached by the build
+    assert report.exported == 0
+    assert report.cached == report.requested == 2 * len(result.charts)
+    assert report.browser is None  # no browser was even started
+
+
+def test_workbook_numbers_equal_the_published_figures(sample_build, outputs):
+    with read_publication(sample_build) as con:
+        published = {
+            fid: (value, text)
+            for fid, value, text in con.execute(
+                "select figure_id, value, value_text from annex.figures where year = ?", [YEAR]
+            ).fetchall()
+        }
+    book = openpyxl.load_workbook(outputs / str(YEAR) / f"annex-tables-{YEAR}.xlsx")
+    assert book.sheetnames[:2] == ["Info", "Cijfers - Chiffres"]
+    sheet = book["Cijfers - Chiffres"]
+    assert sheet["A3"].value == "Cijfer (id)" and sheet["A4"].value == "Chiffre (id)"
+    assert sheet["D3"].value == "Waarde" and sheet["D4"].value == "Valeur"
+    seen = {}
+    for row in sheet.iter_rows(min_row=5):
+        figure_id, value, text_nl, text_fr = row[0].value, row[3], row[4].value, row[5].value
+        seen[figure_id] = value.value
+        expected, expected_text = published[figure_id]
+        if expected is None:
+            assert value.value is None
+        else:
+            assert isinstance(value.value, (int, float)), figure_id  # a number, not text
+            # Excel keeps 15-16 significant digits (an unrounded mean loses its 17th)
+            assert math.isclose(value.value, expected, rel_tol=1e-15), figure_id
+            assert value.number_format != "General", figure_id
+        if figure_id == "p1.members_end":
+            assert (text_nl, text_fr) == ("41.702", f"41{NNBSP}702")
+            assert value.number_format == "#,##0"
+    assert set(seen) == set(published)
+    assert seen["p1.members_end"] == 41702 and seen["p1.new_members"] == 4207
+    flows = book["Ledenstromen - Flux"]
+    labels = {row[3].value: row[2].value for row in flows.iter_rows(min_row=5)}
+    assert labels["members_end"] == 41702 and labels["exits_resignation"] == 175
+
+
+def test_workbook_has_a_sheet_per_published_section(sample_build, outputs):
+    data = load_annex_data(sample_build)
+    book = openpyxl.load_workbook(outputs / str(YEAR) / f"annex-tables-{YEAR}.xlsx")
+    for table in tables.section_tables(data):
+        rows = data.year_rows(table, YEAR)
+        if rows is not None and not rows.empty:
+            sheet = tables.SECTIONS.get(table, (table.removeprefix("annex."),))[0][:31]
+            assert sheet in book.sheetnames, table
+
+
+def test_csv_tables_hold_the_published_rows(sample_build, outputs):
+    with read_publication(sample_build) as con:
+        figures = con.execute("select * from annex.figures").df()
+    written = pd.read_csv(outputs / "tables" / "figures.csv")
+    assert len(written) == len(figures)
+    assert list(written.columns) == list(figures.columns)
+    flows = pd.read_csv(outputs / str(YEAR) / "tables" / f"membership_flows_{YEAR}.csv")
+    assert flows.loc[0, "members_end"] == 41702
+
+
+def test_data_dictionary_describes_every_published_table_and_column(sample_build, outputs):
+    text = (outputs / "data-dictionary.md").read_text(encoding="utf-8")
+    page = (outputs / "data-dictionary.html").read_text(encoding="utf-8")
+    with read_publication(sample_build) as con:
+        columns = con.execute(
+            "select c.schema_name || '.' || c.table_name, c.column_name from duckdb_columns() c "
+            "join duckdb_tables() t using (database_name, schema_name, table_name)"
+        ).fetchall()
+        comment = con.execute(
+            "select comment from duckdb_tables() where table_name = 'figures'"
+        ).fetchone()[0]
+    for table, column in columns:
+        assert f"### {table}" in text, table
+        assert f"`{column}`" in text, (table, column)
+    assert comment.split(".")[0] in text
+    for guide in ("duckdb -readonly", "read_only=True", "DBeaver", "Read-only connection"):
+        assert guide in text, guide
+    assert page.startswith("<!DOCTYPE html>") and "<h3" in page
