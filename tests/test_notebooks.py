@@ -34,8 +34,8 @@ from pipelines.lib.warehouse import read_publication
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.py"))
-# Notebooks whose tables other sections are still building: they may say NOT_PUBLISHED, but
-# only for a table that really is absent from the publication.
+# Notebooks that skip their charts, saying NOT_PUBLISHED, when a section table is absent (a
+# publication from before the section existed); they must not say it of a table that is there.
 SECTION_TABLES = {
     "survey": (
         "annex.survey_responses",
