@@ -85,7 +85,14 @@ def run_build(
                 else dg.DagsterInstance.ephemeral()
             ),
             raise_on_error=False,
-            resources={"warehouse": Warehouse(manage_lock=False)},
+            resources={
+                "warehouse": Warehouse(
+                    manage_lock=False,
+                    raw_dir=str(settings.raw_dir),
+                    warehouse_dir=str(settings.warehouse_dir),
+                    pseudonym_key_path=str(settings.pseudonym_key_path),
+                )
+            },
         )
     outcome = BuildOutcome(published=False, seconds=time.monotonic() - started)
     for evaluation in result.get_asset_check_evaluations():

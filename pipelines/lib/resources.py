@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -23,13 +24,28 @@ class Warehouse(dg.ConfigurableResource):
 
     manage_lock: bool = True
     lock_wait_seconds: float = 600.0
+    # Explicit paths win over the environment (run_build passes the caller's Settings).
+    raw_dir: str | None = None
+    warehouse_dir: str | None = None
+    pseudonym_key_path: str | None = None
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _stack_con: ExitStack | None = PrivateAttr(default=None)
 
     @property
     def settings(self) -> Settings:
-        return Settings.from_env()
+        settings = Settings.from_env()
+        return Settings(
+            raw_dir=Path(self.raw_dir) if self.raw_dir else settings.raw_dir,
+            warehouse_dir=Path(self.warehouse_dir)
+            if self.warehouse_dir
+            else settings.warehouse_dir,
+            pseudonym_key_path=(
+                Path(self.pseudonym_key_path)
+                if self.pseudonym_key_path
+                else settings.pseudonym_key_path
+            ),
+        )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if self.manage_lock:

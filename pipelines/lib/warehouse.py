@@ -263,10 +263,21 @@ def publish(
 
 @contextmanager
 def read_publication(settings: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Read-only, short-lived connection to the publication (for notebooks, CLI and tests)."""
+    """Read-only, short-lived connection to the publication (for notebooks, CLI and tests).
+
+    The file is attached to a fresh in-memory database rather than opened directly: DuckDB
+    shares one database instance per path within a process, so a connection opened directly
+    would silently keep reading the copy some other open connection holds, even after a
+    newer publication replaced it.
+    """
     settings = settings or Settings.from_env()
     path = settings.publication_path
     if not path.exists():
         raise FileNotFoundError(f"no publication at {path}: run `annex build` first")
-    with connect(path, read_only=True) as con:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach {quote_literal(str(path))} as coop (read_only)")
+        con.execute("use coop")
         yield con
+    finally:
+        con.close()
