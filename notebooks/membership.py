@@ -103,25 +103,16 @@ px.bar(
 # %% [markdown]
 # ## New members by category at joining
 #
-# The category of each spell on the day it started (its day-end holding; a spell that ended on
-# the day it started has none). This is a breakdown of a published total, so cells under 10
-# people are blanked.
+# The category of each spell when it started: the share class its first operation brought
+# (`start_class`). This is a breakdown of a published total, so cells under 10 people are
+# blanked.
 
 # %%
 joiners = nb.query(
     """
     with starts as (
-        select s.member_key, s.start_date, year(s.start_date) as year,
-               coalesce(
-                   first(h.share_class order by h.shares desc, h.share_class),
-                   'left the same day'
-               ) as category
-        from core.member_spells s
-        left join core.class_holdings h
-            on h.member_key = s.member_key and h.shares > 0
-           and h.valid_from <= s.start_date
-           and (h.valid_to is null or h.valid_to > s.start_date)
-        group by all
+        select member_key, start_date, year(start_date) as year, start_class as category
+        from core.member_spells
     ),
     cells as (
         select y.year, c.category
@@ -199,14 +190,16 @@ if totals.sum():
 #
 # For each joining year (the year a spell started), the share of its spells still running 1, 2,
 # 3… years after their start. A point is shown only when every spell of the cohort has reached
-# that anniversary by the date of the newest operation in the register, and only for cohorts of
-# at least 10 spells. A member who leaves and comes back starts a new spell in a later cohort.
+# that anniversary by the date of the newest membership change in the register, and only for
+# cohorts of at least 10 spells. A member who leaves and comes back starts a new spell in a
+# later cohort.
 
 # %%
 retention = nb.query(
     """
     with horizon as (
-        select max(operation_date) as last_date from core.member_operations
+        select max(greatest(start_date, coalesce(end_date, start_date))) as last_date
+        from core.member_spells
     ),
     spells as (
         select year(start_date) as cohort, start_date, end_date from core.member_spells

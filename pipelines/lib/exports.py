@@ -280,7 +280,8 @@ def _csv_file(
         f"{trimmed(quote_identifier(c.name))} as {text_column(c.name)}" for c in spec.loaded
     )
     reader = csv_reader_sql(path, header, spec, display, scratch)
-    rows = f"select row_number() over () as source_row, {texts} from {reader}"
+    # WITH ORDINALITY numbers the records as the reader yields them, in file order, streaming
+    rows = f"select ordinality as source_row, {texts} from {reader} with ordinality"
     return StagedFile(display, file_sha256(path), rows)
 
 
@@ -410,12 +411,17 @@ def load_export(
     readers' warnings (unknown columns) and is filled as the files are read.
     """
     warnings = warnings if warnings is not None else []
-    stage = f"_stage_{spec.name}"
+    # the rows as read, their text and their typed values, in one table written once
+    stage = f"_typed_{spec.name}"
     con.execute(f"drop table if exists {stage}")
+    loaded = spec.loaded
+    typed_columns = ", ".join(
+        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}" for c in loaded
+    )
     displays: list[str] = []
     for staged in files:
         displays.append(staged.display)
-        select = _stage_select(spec, staged)
+        select = f"select *, {typed_columns} from ({_stage_select(spec, staged)})"
         try:
             if len(displays) == 1:
                 con.execute(f"create temp table {stage} as {select}")
@@ -424,16 +430,9 @@ def load_export(
         except duckdb.Error as exc:
             raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
     if not displays:
-        con.execute(f"create temp table {stage} as {_empty_stage(spec)}")
-
-    loaded = spec.loaded
-    typed_columns = ", ".join(
-        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}" for c in loaded
-    )
-    con.execute(
-        # typed once: the issues and the typed table both read it
-        f"create or replace temp table _typed_{spec.name} as select *, {typed_columns} from {stage}"
-    )
+        con.execute(
+            f"create temp table {stage} as select *, {typed_columns} from ({_empty_stage(spec)})"
+        )
     con.execute(f"create or replace temp table _issues_{spec.name} as {_issues_sql(spec)}")
 
     con.execute("create schema if not exists ingest")
@@ -444,9 +443,9 @@ def load_export(
         + list(spec.extra_columns_sql)
     )
     con.execute(
-        f"create or replace table {spec.table} as select {keep} from _typed_{spec.name} t "
-        f"anti join _issues_{spec.name} i using (source_file, source_row) "
-        "order by source_file, source_row"
+        # the stage is in file order already: no sort needed
+        f"create or replace table {spec.table} as select {keep} from {stage} t "
+        f"anti join _issues_{spec.name} i using (source_file, source_row)"
     )
     set_comments(
         con,

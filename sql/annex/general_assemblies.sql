@@ -25,7 +25,7 @@ with votes as (
 
 eve as (
     select ref_date + 1 as assembly_date, count(*) as members_on_eve
-    from core.members_on_date
+    from staging.members_on_date
     where ref_date in (select ref_date from core.reference_dates where purpose = 'assembly_eve')
     group by all
 )

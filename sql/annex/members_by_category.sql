@@ -14,7 +14,7 @@ with categories as (
 
 counts as (
     select year(ref_date) as year, category, count(*) as members
-    from core.members_on_date
+    from staging.members_on_date
     where month(ref_date) = 12 and day(ref_date) = 31
     group by all
 )

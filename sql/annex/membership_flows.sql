@@ -29,7 +29,7 @@ with year_end_counts as (
            count(*) filter (where category = 'A') as members_a,
            count(*) filter (where category = 'B') as members_b,
            count(*) filter (where category = 'C') as members_c
-    from core.members_on_date
+    from staging.members_on_date
     where month(ref_date) = 12 and day(ref_date) = 31
     group by all
 ),

@@ -15,7 +15,7 @@ columns:
 */
 with members as (
     select ref_date, count(*) as members
-    from core.members_on_date
+    from staging.members_on_date
     group by ref_date
 )
 

@@ -1,11 +1,9 @@
-"""Core models: holdings, membership spells, members and category on a date, votes."""
+"""Core models, published under pseudonyms: members, spells, votes, years and dates."""
 
 import duckdb
 
-from pipelines.lib.assets import SqlCheck, sql_model_asset
+from pipelines.lib.assets import sql_model_asset
 from pipelines.lib.exports import record_quarantine
-
-REGISTER = ["ingest.share_operations", "ingest.cooperators"]
 
 
 def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -22,34 +20,10 @@ def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, obj
     return {f"votes_{status}": count for status, count in rows}
 
 
-share_legs = sql_model_asset("core/share_legs.sql", deps=REGISTER, group="core")
-HOLDINGS_NEVER_NEGATIVE = SqlCheck(
-    table="core.holding_history",
-    name="holdings_never_negative",
-    description="No operation takes a member's holding of a share class below zero.",
-    query="""
-        select operation_no, operation_date, share_class, shares, holding
-        from core.holding_history where holding < 0
-        order by operation_date, operation_no
-    """,
-    fix="The operations listed remove more shares than the member held at that point: "
-    "correct their quantity or date in the register, or add the missing subscription.",
-)
-
-holding_history = sql_model_asset(
-    "core/holding_history.sql",
-    deps=["core.share_legs"],
-    group="core",
-    checks=[HOLDINGS_NEVER_NEGATIVE],
-)
-member_operations = sql_model_asset(
-    "core/member_operations.sql", deps=["core.share_legs"], group="core"
-)
 member_spells = sql_model_asset(
-    "core/member_spells.sql", deps=["core.member_operations"], group="core"
-)
-class_holdings = sql_model_asset(
-    "core/class_holdings.sql", deps=["core.holding_history"], group="core"
+    "core/member_spells.sql",
+    deps=["staging.member_spells", "staging.share_legs", "ingest.cooperators"],
+    group="core",
 )
 members = sql_model_asset("core/members.sql", deps=["ingest.cooperators"], group="core")
 years = sql_model_asset(
@@ -71,12 +45,9 @@ reference_dates = sql_model_asset(
     deps=["core.years", "ingest.votes", "ingest.survey_responses"],
     group="core",
 )
-members_on_date = sql_model_asset(
-    "core/members_on_date.sql", deps=["core.reference_dates", "core.class_holdings"], group="core"
-)
 assembly_votes = sql_model_asset(
     "core/assembly_votes.sql",
-    deps=["ingest.votes", "core.members_on_date"],
+    deps=["ingest.votes", "staging.members_on_date"],
     group="core",
     after=_quarantine_uncounted_votes,
 )

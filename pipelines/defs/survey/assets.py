@@ -76,7 +76,7 @@ surveys = sql_model_asset(
 )
 survey_responses = sql_model_asset(
     "annex/survey_responses.sql",
-    deps=["core.surveys", "core.members_on_date"],
+    deps=["core.surveys", "staging.members_on_date"],
     group="survey",
 )
 survey_distribution = sql_model_asset(

@@ -1,9 +1,9 @@
 /*
 description: >
-  Holding of every member in every share class after each operation that changes it, in the
+  (Private: keyed by member number, never published.) Holding of every member in every share class after each operation that changes it, in the
   register's order (date, then operation number). A negative holding is a register error.
 columns:
-  member_key: Pseudonym of the member.
+  member_number: Member number of the member.
   share_class: Share class.
   operation_no: The operation.
   operation_date: Its date.
@@ -12,15 +12,15 @@ columns:
 */
 with class_changes as (
     -- a conversion within one class or a transfer to oneself nets out within the operation
-    select member_key, share_class, operation_no, any_value(operation_date) as operation_date,
+    select member_number, share_class, operation_no, any_value(operation_date) as operation_date,
            sum(shares) as shares
-    from core.share_legs
+    from staging.share_legs
     group by all
 )
 
-select member_key, share_class, operation_no, operation_date, shares,
+select member_number, share_class, operation_no, operation_date, shares,
        sum(shares) over (
-           partition by member_key, share_class
+           partition by member_number, share_class
            order by operation_date, operation_no
            rows between unbounded preceding and current row
        ) as holding

@@ -1,10 +1,10 @@
 /*
 description: >
-  Day-end holdings per member and share class as validity intervals: the holding is `shares`
+  (Private: keyed by member number, never published.) Day-end holdings per member and share class as validity intervals: the holding is `shares`
   from the end of valid_from until the day before valid_to. Members and categories on any date
   are read from here.
 columns:
-  member_key: Pseudonym of the member.
+  member_number: Member number of the member.
   share_class: Share class.
   valid_from: First day-end at which the member holds `shares` of the class.
   valid_to: First day-end at which the holding differs (exclusive); NULL while it lasts.
@@ -12,15 +12,15 @@ columns:
 */
 with day_end as (
     -- several operations on one day: only the state after the last one counts at day-end
-    select member_key, share_class, operation_date,
+    select member_number, share_class, operation_date,
            arg_max(holding, operation_no) as shares
-    from core.holding_history
+    from staging.holding_history
     group by all
 )
 
-select member_key, share_class, operation_date as valid_from,
+select member_number, share_class, operation_date as valid_from,
        lead(operation_date) over (
-           partition by member_key, share_class order by operation_date
+           partition by member_number, share_class order by operation_date
        ) as valid_to,
        shares
 from day_end

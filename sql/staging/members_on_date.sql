@@ -1,24 +1,24 @@
 /*
 description: >
-  Members on each reference date (total holding > 0 after every operation dated on or before it)
+  (Private: keyed by member number, never published.) Members on each reference date (total holding > 0 after every operation dated on or before it)
   with their category: the share class held, or with several the class with the most shares,
   ties going to the first letter.
 columns:
   ref_date: Reference date (see core.reference_dates).
-  member_key: Pseudonym of the member.
+  member_number: Member number of the member.
   category: Category on that date (share class A, B or C).
   shares: Total shares held.
 */
 with holdings_on_date as (
-    select d.ref_date, h.member_key, h.share_class, h.shares
+    select d.ref_date, h.member_number, h.share_class, h.shares
     from (select distinct ref_date from core.reference_dates) d
-    join core.class_holdings h
+    join staging.class_holdings h
         on h.valid_from <= d.ref_date and (h.valid_to is null or h.valid_to > d.ref_date)
     where h.shares > 0
 )
 
-select ref_date, member_key,
+select ref_date, member_number,
        first(share_class order by shares desc, share_class) as category,
        sum(shares) as shares
 from holdings_on_date
-group by ref_date, member_key
+group by ref_date, member_number
