@@ -108,11 +108,13 @@ def load_annex_data(settings: Settings) -> AnnexData:
     with read_publication(settings) as con:
         tables = con.execute(
             "select schema_name || '.' || table_name, comment from duckdb_tables() "
-            "where schema_name in ('annex', 'quality') order by 1"
+            "where database_name = current_database() and schema_name in ('annex', 'quality') "
+            "order by 1"
         ).fetchall()
         columns = con.execute(
             "select schema_name || '.' || table_name, column_name, comment from duckdb_columns() "
-            "where schema_name in ('annex', 'quality') and comment is not null"
+            "where database_name = current_database() and schema_name in ('annex', 'quality') "
+            "and comment is not null"
         ).fetchall()
         frames = {name: con.execute(f"select * from {name}").df() for name, _ in tables}
     figures: dict[int, dict[str, Figure]] = {}

@@ -43,11 +43,12 @@ def read_dictionary(settings: Settings) -> list[Table]:
     with read_publication(settings) as con:
         tables = con.execute(
             "select schema_name, table_name, coalesce(comment, '') from duckdb_tables() "
-            "order by schema_name, table_name"
+            "where database_name = current_database() order by schema_name, table_name"
         ).fetchall()
         columns = con.execute(
             "select schema_name, table_name, column_name, data_type, coalesce(comment, '') "
-            "from duckdb_columns() order by schema_name, table_name, column_index"
+            "from duckdb_columns() where database_name = current_database() "
+            "order by schema_name, table_name, column_index"
         ).fetchall()
         result = []
         for schema, name, comment in tables:
