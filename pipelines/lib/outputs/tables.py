@@ -354,7 +354,20 @@ def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str,
         ("Gepubliceerd op", "Publié le", data.published_at.replace(tzinfo=None)),
         ("Run", "Exécution", run_id or ""),
         ("Jaar afgesloten op", "Année clôturée le", frozen_at or "—"),
-    ]
+    ] + (
+        [
+            (
+                "Let op",
+                "Attention",
+                "Het blad Cijfers toont de bevroren cijfers; de sectiebladen tonen wat de "
+                "huidige exports geven (verschillen, als er zijn: blad Herzieningen). / La "
+                "feuille Chiffres montre les chiffres gelés ; les feuilles des sections montrent "
+                "ce que donnent les exports actuels (différences éventuelles : feuille Révisions).",
+            )
+        ]
+        if frozen_at
+        else []
+    )
 
 
 def write_workbook(
