@@ -45,7 +45,6 @@ WIDTH, HEIGHT = 1000, 560
 PNG_SCALE = 2  # 2000 x 1120 px: about 300 dpi over the width of an A4 text column
 FONT = "Liberation Sans, Arial, DejaVu Sans, sans-serif"
 COLORS = {
-    "start": "#5b6770",
     "up": "#2a9d8f",
     "down": "#e76f51",
     "total": "#264653",
