@@ -89,6 +89,8 @@ def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
     print_figures(settings, None, HEADLINE_FIGURES)
     print()
     print(f"Published: {settings.publication_path}")
+    if outcome.errors:
+        print("           (published, but the steps marked ✗ above failed: see their messages)")
     print(f"Outputs:   {settings.outputs_dir}")
     print(f"Build took {outcome.seconds:.1f} s.")
 
@@ -113,7 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"annex build: {exc}", file=sys.stderr)
         return 75
     print_summary(settings, outcome)
-    return 0 if outcome.published else 1
+    return 0 if outcome.published and not outcome.errors else 1
 
 
 def cmd_figures(args: argparse.Namespace) -> int:

@@ -34,5 +34,5 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         settings = Settings.from_env()
         write_sample(settings.raw_dir, scale=1)
         outcome = run_build(settings, progress=lambda line: None)
-        assert outcome.published, (outcome.errors, outcome.failed_checks)
+        assert outcome.published and not outcome.errors, (outcome.errors, outcome.failed_checks)
     return settings

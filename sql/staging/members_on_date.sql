@@ -18,7 +18,8 @@ with holdings_on_date as (
 )
 
 select ref_date, member_number,
-       first(share_class order by shares desc, share_class) as category,
+       -- most shares wins, ties to the first letter: (shares, then A > B > C) as one integer
+       arg_max(share_class, shares * 4 + 3 - (ascii(share_class) - ascii('A'))) as category,
        sum(shares) as shares
 from holdings_on_date
 group by ref_date, member_number
