@@ -14,8 +14,10 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     from pipelines.sample import governance, register, survey, training
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = register.write_register(out_dir, scale=scale)
-    files += register.write_assemblies(out_dir, scale=scale)
+    # the vote files follow the register's membership timeline: build it once for both
+    timeline = register.build_timeline(scale)
+    files = register.write_register(out_dir, scale=scale, timeline=timeline)
+    files += register.write_assemblies(out_dir, scale=scale, timeline=timeline)
     files += training.write_staff_training(out_dir, scale=scale)
     files += training.write_member_courses(out_dir, scale=scale)
     files += survey.write_survey(out_dir, scale=scale)
