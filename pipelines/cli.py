@@ -8,39 +8,39 @@ from pathlib import Path
 
 from pipelines.lib.build import BuildOutcome, run_build
 from pipelines.lib.config import Settings
+from pipelines.lib.outputs.formatting import Lang, format_figure
 from pipelines.lib.warehouse import BuildLockedError, read_publication
 
 HEADLINE_FIGURES = (
-    "p1.members_end",
     "p1.new_members",
-    "p1.exits",
+    "p1.applications_refused",
     "p1.resignations",
+    "p1.withdrawal_requests_refused",
     "p1.exclusions",
+    "p1.members_end",
     "p1.members_end.A",
     "p1.members_end.B",
     "p1.members_end.C",
-    "p1.applications_refused",
-    "p1.withdrawal_requests_refused",
     "p2.ga_voters",
     "p2.ga_turnout",
+    "p2.survey.responses",
+    "p2.survey.band",
+    "p5.staff_trainings",
+    "p5.staff_training_hours",
+    "p5.member_trainings",
+    "p5.member_training_participants",
 )
 
 
-def format_value(value: float | None, value_text: str | None, qualifier: str | None) -> str:
-    if value is None:
-        return value_text if value_text is not None else "—"
-    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-    prefix = {"about": "about ", "more_than": "more than "}.get(qualifier or "", "")
-    return prefix + number
-
-
-def print_figures(settings: Settings, year: int | None, figure_ids: tuple[str, ...] = ()) -> int:
+def print_figures(
+    settings: Settings, year: int | None, figure_ids: tuple[str, ...] = (), lang: Lang = "nl"
+) -> int:
     with read_publication(settings) as con:
         if year is None:
             year = con.execute("select max(year) from annex.figures").fetchone()[0]
         query = (
-            "select figure_id, value, value_text, qualifier, note, label_nl from annex.figures "
-            "where year = ?"
+            "select figure_id, value, value_text, qualifier, unit, note, label_nl, label_fr "
+            "from annex.figures where year = ?"
         )
         params: list[object] = [year]
         if figure_ids:
@@ -52,9 +52,10 @@ def print_figures(settings: Settings, year: int | None, figure_ids: tuple[str, .
         return 1
     print(f"Figures for {year}:")
     width = max(len(row[0]) for row in rows)
-    for figure_id, value, value_text, qualifier, note, label in rows:
-        shown = format_value(value, value_text, qualifier)
-        print(f"  {figure_id:<{width}}  {shown:>12}  {label}" + (f"  ({note})" if note else ""))
+    for figure_id, value, value_text, qualifier, unit, note, label_nl, label_fr in rows:
+        shown = format_figure(value, value_text, qualifier, unit, lang)
+        label = label_nl if lang == "nl" else label_fr
+        print(f"  {figure_id:<{width}}  {shown:>14}  {label}" + (f"  ({note})" if note else ""))
     return 0
 
 
@@ -120,7 +121,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_figures(args: argparse.Namespace) -> int:
     try:
-        return print_figures(Settings.from_env(), args.year)
+        return print_figures(Settings.from_env(), args.year, lang=args.lang)
     except FileNotFoundError as exc:
         print(f"annex figures: {exc}", file=sys.stderr)
         return 1
@@ -185,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = commands.add_parser("figures", help="print the published figures")
     figures.add_argument("--year", type=int, help="year (default: the last one)")
+    figures.add_argument("--lang", choices=("nl", "fr"), default="nl", help="labels and numbers")
     figures.set_defaults(func=cmd_figures)
 
     sample = commands.add_parser("sample-data", help="write the deterministic sample exports")
