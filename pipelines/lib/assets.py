@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
 
+from pipelines.lib.exports import LoadResult
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import run_model, sql_model
@@ -111,3 +113,31 @@ def sql_model_asset(
                 yield evaluate_check(con, check)
 
     return _model
+
+
+def export_materialization(
+    con: duckdb.DuckDBPyConnection,
+    result: LoadResult,
+    *,
+    log: logging.Logger | dg.DagsterLogManager | None = None,
+    table: str | None = None,
+    keyed: bool = True,
+    **extra: object,
+) -> dg.MaterializeResult:
+    """What an ingestion asset reports for one export: its warnings, counts and schema.
+
+    No preview: ingestion tables may hold personal data. `keyed=False` for a single-asset step.
+    """
+    table = table or result.table
+    for warning in result.warnings if log is not None else ():
+        log.warning(warning)
+    return dg.MaterializeResult(
+        asset_key=key_of(table) if keyed else None,
+        metadata=table_metadata(con, table, preview=False)
+        | {
+            "files": ", ".join(result.files) or "none",
+            "rows_read": result.rows_read,
+            "rows_quarantined": result.rows_quarantined,
+        }
+        | extra,
+    )

@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from pipelines.lib.assets import key_of
+from pipelines.lib.assets import export_materialization, key_of
 from pipelines.lib.exports import load_csv_export
-from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.assembly import VOTES, vote_files
 
@@ -20,13 +19,4 @@ def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     files = vote_files(settings.raw_dir / "assembly")
     with warehouse.connect() as con:
         result = load_csv_export(con, VOTES, files, settings.raw_dir)
-        for warning in result.warnings:
-            context.log.warning(warning)
-        return dg.MaterializeResult(
-            metadata=table_metadata(con, VOTES.table, preview=False)
-            | {
-                "files": ", ".join(result.files) or "none",
-                "rows_read": result.rows_read,
-                "rows_quarantined": result.rows_quarantined,
-            }
-        )
+        return export_materialization(con, result, log=context.log, keyed=False)

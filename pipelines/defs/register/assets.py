@@ -2,9 +2,8 @@
 
 import dagster as dg
 
-from pipelines.lib.assets import check_spec, evaluate_check, key_of
+from pipelines.lib.assets import check_spec, evaluate_check, export_materialization, key_of
 from pipelines.lib.exports import load_csv_export
-from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.register import REGISTER_SPECS, choose_snapshot
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
@@ -33,17 +32,12 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
     with warehouse.connect() as con:
         for name, spec in REGISTER_SPECS.items():
             result = load_csv_export(con, spec, [snapshot.files[name]], settings.raw_dir)
-            for warning in result.warnings:
-                context.log.warning(warning)
-            yield dg.MaterializeResult(
-                asset_key=key_of(spec.table),
-                metadata=table_metadata(con, spec.table, preview=False)
-                | {
-                    "snapshot": snapshot.stamp or "unsuffixed",
-                    "files": ", ".join(result.files),
-                    "rows_read": result.rows_read,
-                    "ignored_snapshot_files": ", ".join(ignored) or "none",
-                },
+            yield export_materialization(
+                con,
+                result,
+                log=context.log,
+                snapshot=snapshot.stamp or "unsuffixed",
+                ignored_snapshot_files=", ".join(ignored) or "none",
             )
         for check in REGISTER_CHECKS:
             yield evaluate_check(con, check)

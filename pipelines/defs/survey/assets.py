@@ -3,8 +3,14 @@ never read), which survey is the survey of its year (core), and the annex tables
 
 import dagster as dg
 
-from pipelines.lib.assets import SqlCheck, check_spec, evaluate_check, key_of, sql_model_asset
-from pipelines.lib.metadata import table_metadata
+from pipelines.lib.assets import (
+    SqlCheck,
+    check_spec,
+    evaluate_check,
+    export_materialization,
+    key_of,
+    sql_model_asset,
+)
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.survey import SURVEY_CHECKS, load_surveys
 
@@ -39,15 +45,7 @@ def survey_exports(context: dg.AssetExecutionContext, warehouse: Warehouse):  # 
         for warning in warnings:
             context.log.warning(warning)
         for table, result in ((CODEBOOK_TABLE, codebooks), (RESPONSES_TABLE, responses)):
-            yield dg.MaterializeResult(
-                asset_key=key_of(table),
-                metadata=table_metadata(con, table, preview=False)
-                | {
-                    "files": ", ".join(result.files) or "none",
-                    "rows_read": result.rows_read,
-                    "rows_quarantined": result.rows_quarantined,
-                },
-            )
+            yield export_materialization(con, result, table=table)
         for check in SURVEY_CHECKS:
             yield evaluate_check(con, check)
 

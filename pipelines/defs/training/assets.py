@@ -3,9 +3,14 @@ ingestion layer; then one row per training and per session (core) and the annex 
 
 import dagster as dg
 
-from pipelines.lib.assets import check_spec, evaluate_check, key_of, sql_model_asset
+from pipelines.lib.assets import (
+    check_spec,
+    evaluate_check,
+    export_materialization,
+    key_of,
+    sql_model_asset,
+)
 from pipelines.lib.exports import load_csv_export, load_workbook_export
-from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.training import (
     MEMBER_COURSES,
@@ -42,18 +47,8 @@ def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Wareh
             for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
         ]
         check_staff_duplicates(con)
-        for spec, result in zip((STAFF_TRAININGS, STAFF_PARTICIPATIONS), results, strict=True):
-            for warning in result.warnings:
-                context.log.warning(warning)
-            yield dg.MaterializeResult(
-                asset_key=key_of(spec.table),
-                metadata=table_metadata(con, spec.table, preview=False)
-                | {
-                    "files": ", ".join(result.files) or "none",
-                    "rows_read": result.rows_read,
-                    "rows_quarantined": result.rows_quarantined,
-                },
-            )
+        for result in results:
+            yield export_materialization(con, result, log=context.log)
         for check in STAFF_TRAINING_CHECKS:
             yield evaluate_check(con, check)
 
@@ -74,16 +69,7 @@ def member_course_registrations(
             con, MEMBER_COURSES, member_course_files(settings.raw_dir), settings.raw_dir
         )
         check_course_duplicates(con)
-        for warning in result.warnings:
-            context.log.warning(warning)
-        return dg.MaterializeResult(
-            metadata=table_metadata(con, MEMBER_COURSES.table, preview=False)
-            | {
-                "files": ", ".join(result.files) or "none",
-                "rows_read": result.rows_read,
-                "rows_quarantined": result.rows_quarantined,
-            }
-        )
+        return export_materialization(con, result, log=context.log, keyed=False)
 
 
 staff_trainings = sql_model_asset(
