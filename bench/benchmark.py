@@ -39,9 +39,9 @@ def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 def register_rows(raw: Path) -> tuple[int, int]:
     def count(name: str) -> int:
         path = next((raw / "register").glob(f"{name}*.csv"))
-        return duckdb.sql(f"select count(*) from read_csv('{path}', all_varchar=true)").fetchone()[
-            0
-        ]
+        with duckdb.connect() as con:
+            query = "select count(*) from read_csv(?, all_varchar = true)"
+            return con.execute(query, [str(path)]).fetchone()[0]
 
     return count("cooperators"), count("share_operations")
 
