@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -23,17 +22,25 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 
 
-def run(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) of the child, and its output."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+# Runs `annex <args>` and reports the process's own peak RSS on its last stderr line (the
+# children's running maximum would mix the sample generation into the build's figure).
+MEASURED = (
+    "import resource, sys; from pipelines.cli import main; code = main(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
+
+
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) of `annex <args>` in its own process, and its output."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURED, *args], env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    # ru_maxrss of children is a running maximum: exact for the larger run, which comes last
-    return seconds, max(peak, before) / 1024, done.stdout
+        sys.exit(f"annex {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    peak_kib = int(done.stderr.strip().splitlines()[-1])
+    return seconds, peak_kib / 1024, done.stdout
 
 
 def register_rows(raw: Path) -> tuple[int, int]:
@@ -54,11 +61,10 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "ANNEX_WAREHOUSE_DIR": str(root / "warehouse"),
         "ANNEX_PSEUDONYM_KEY": str(out / "pseudonym.key"),
     }
-    annex = [sys.executable, "-m", "pipelines.cli"]
     generated = 0.0
     if not (root / "raw" / "register").is_dir():
-        generated, _, _ = run([*annex, "sample-data", "--scale", str(scale)], env)
-    seconds, peak, output = run([*annex, "build"], env)
+        generated, _, _ = run(["sample-data", "--scale", str(scale)], env)
+    seconds, peak, output = run(["build"], env)
     members, operations = register_rows(root / "raw")
     print(output.strip().splitlines()[-1])
     return {
