@@ -22,4 +22,5 @@ fi
 python3 -m uv sync --frozen --compile-bytecode --quiet
 python3 -m uv run --frozen ruff check .
 python3 -m uv run --frozen ruff format --check .
-python3 -m uv run --frozen pytest "$@"
+# two workers: most of a test is single-threaded Python (Dagster) waiting on DuckDB
+python3 -m uv run --frozen pytest -n 2 "$@"
