@@ -95,3 +95,13 @@ def test_second_build_is_refused_while_one_runs(settings, capsys):
     with build_lock(settings):
         assert cli.main(["build"]) == 75
     assert "another build is running" in capsys.readouterr().err
+
+
+def test_duplicate_operation_number_blocks_publication_naming_the_rows(settings):
+    register = good_register()
+    register.operations[1]["register_number_operation"] = 1  # rows 1 and 2 share number 1
+    outcome = build(settings, register)
+    assert not outcome.published
+    failed = {check.name: check for check in outcome.failed_checks}
+    assert "operation_numbers_unique" in failed
+    assert "| [1 2] " in failed["operation_numbers_unique"].metadata["offenders"]
