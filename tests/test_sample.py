@@ -52,3 +52,9 @@ def test_every_year_has_its_assembly_and_2021_needs_the_governance_file(sample_b
         "select note from annex.figures where year = 2021 and figure_id = 'p2.ga_voters'",
     )
     assert "several general assemblies" in note[0][0]
+
+
+def test_every_check_passes_on_the_sample_including_the_partner_warning(sample_build):
+    results = dict(query(sample_build, "select check_name, passed from quality.check_results"))
+    assert results["governance_partners_are_new_company_members"] is True
+    assert all(results.values()), [name for name, passed in results.items() if not passed]

@@ -1026,6 +1026,27 @@ def _member_draws(members: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     )
 
 
+# The governance sample names the partners that became members in 2024: two of the companies
+# that joined that year carry those names, so that the cross-check finds them.
+PARTNER_COMPANIES_2024: tuple[str, ...] = ("Coopcity", "Prométhéa")
+
+
+def _with_partner_names(query: str, members: pd.DataFrame) -> str:
+    first_2024 = members["first_day"].between(_epoch_day("2024-01-01"), _epoch_day("2024-12-31"))
+    joined = members.loc[members["is_company"] & first_2024, "member_number"].to_numpy()
+    if len(joined) < len(PARTNER_COMPANIES_2024):  # pragma: no cover - the plan has dozens
+        raise AssertionError("the 2024 plan has too few companies joining")
+    whens = " ".join(
+        f"when {int(number)} then '{name}'"
+        for number, name in zip(joined, PARTNER_COMPANIES_2024, strict=False)
+    )
+    return (
+        f"select * replace (case cooperator_register_number {whens} else company_name end "
+        "as company_name) "
+        f"from ({query})"
+    )
+
+
 def _text_override(column: str, default: str) -> str:
     """SQL giving the scripted members' literal value of a column, else `default`."""
     pairs = [
@@ -1401,7 +1422,14 @@ def write_register(
     try:
         con.execute("set preserve_insertion_order = true")
         con.register("draws", draws)
-        paths = [_copy_csv(con, _COOPERATORS_SQL, register / name.format("cooperators"), True)]
+        paths = [
+            _copy_csv(
+                con,
+                _with_partner_names(_COOPERATORS_SQL, tl.members),
+                register / name.format("cooperators"),
+                True,
+            )
+        ]
         con.unregister("draws")
         del draws
         con.register("journal", tl.operations)
