@@ -20,7 +20,7 @@ def test_every_asset_has_a_group_and_kind_and_is_in_one_job():
         "ingest/share_operations",
         "ingest/votes",
         "core/member_spells",
-        "staging/members_on_date",
+        "core/member_counts",
         "annex/membership_flows",
         "annex/figures",
         "publish/coop_duckdb",

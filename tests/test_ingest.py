@@ -84,18 +84,18 @@ def test_register_row_that_cannot_be_typed_stops_the_build(settings):
 
 def test_row_numbers_count_records_not_lines_and_bom_is_accepted(settings, con):
     rows = [
-        {"cooperator_register_number": 1, "is_company": "False", "street": "Rue A 1,\nboîte 3"},
-        {"cooperator_register_number": 2, "is_company": "False", "street": 'Quai "B", 2'},
-        {"cooperator_register_number": 3, "is_company": "True", "company_name": "Coop, CV"},
+        {"cooperator_register_number": 1, "is_company": "True", "company_name": "Coop A,\nCV"},
+        {"cooperator_register_number": 2, "is_company": "False", "street": 'Quai "B",\n2'},
+        {"cooperator_register_number": 3, "is_company": "True", "company_name": 'Coop "B", CV'},
     ]
     path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows, encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     result = load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 3, 0)
     assert con.execute(
-        "select source_row, cooperator_register_number, street from ingest.cooperators "
+        "select source_row, cooperator_register_number, company_name from ingest.cooperators "
         "order by source_row"
-    ).fetchall() == [(1, 1, "Rue A 1,\nboîte 3"), (2, 2, 'Quai "B", 2'), (3, 3, None)]
+    ).fetchall() == [(1, 1, "Coop A,\nCV"), (2, 2, None), (3, 3, 'Coop "B", CV')]
 
 
 def test_national_number_is_never_read(settings, con):

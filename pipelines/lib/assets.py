@@ -15,6 +15,8 @@ from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import run_model, sql_model
 
 CHECK_RESULTS_TABLE = "quality.check_results"
+# Schemas keyed by raw member numbers: their rows never reach the run log.
+PRIVATE_SCHEMAS = ("ingest", "staging")
 
 
 def key_of(table: str) -> dg.AssetKey:
@@ -88,7 +90,8 @@ def sql_model_asset(
     checks: Sequence[SqlCheck] = (),
     after: Callable[[duckdb.DuckDBPyConnection], dict[str, object]] | None = None,
 ) -> dg.AssetsDefinition:
-    """An asset that materialises `sql/<relative>` as the table it names, then runs its checks.
+    """An asset that materialises `sql/<relative>` as the table (or view) it names, then runs
+    its checks. Models of a private schema (keyed by member number) show no preview.
 
     Checks run in the asset's own step (a separate step per check costs Dagster ~0.1 s each);
     a failed blocking check stops everything downstream, publication included.
@@ -108,7 +111,13 @@ def sql_model_asset(
         with warehouse.connect() as con:
             run_model(con, model)
             extra = after(con) if after else {}
-            yield dg.MaterializeResult(metadata=table_metadata(con, model.qualified_name) | extra)
+            metadata = table_metadata(
+                con,
+                model.qualified_name,
+                preview=model.schema not in PRIVATE_SCHEMAS,
+                count=not model.is_view,
+            )
+            yield dg.MaterializeResult(metadata=metadata | extra)
             for check in checks:
                 yield evaluate_check(con, check)
 

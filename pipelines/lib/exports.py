@@ -27,6 +27,7 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -77,7 +78,8 @@ class Column:
     `parse` is a SQL expression over `{v}` (the trimmed text, NULL when empty) that yields the
     typed value, or NULL when the text cannot be typed; by default a strict cast to `type`.
     `load=False` columns must be in the header but are never read past it (national number,
-    free-text answers). `in_header=False` columns are composed by the reader itself from
+    free-text answers); `keep=False` columns are read and validated but not stored (a birth
+    date no figure uses). `in_header=False` columns are composed by the reader itself from
     several cells (the survey's answers); `stage_type` is then the type of what it composes.
     """
 
@@ -88,6 +90,7 @@ class Column:
     parse: str | None = None
     invalid_reason: str = "bad_type"
     load: bool = True
+    keep: bool = True
     description: str = ""
     target: str | None = None  # name in the typed table, when it differs from the header
     in_header: bool = True
@@ -154,19 +157,27 @@ class ExportSpec:
     def loaded(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.load)
 
+    @property
+    def kept(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.load and c.keep)
+
 
 @dataclass(frozen=True)
 class StagedFile:
     """One file's rows, ready for typing.
 
-    `rows` is a SQL query yielding `source_row` and, for every loaded column of the spec, its
-    text (trimmed, NULL when empty) under the name `text_column(column.name)`.
+    `rows` is a SQL query yielding, for every loaded column of the spec, its text (trimmed, NULL
+    when empty) under the name `text_column(column.name)`, in file order. `row_number` is the
+    SQL expression of the row number over the staged rows: by default their position (the
+    stage is written in the reader's order, so `rowid + 1` is the record number), or a
+    `source_row` column the query yields itself (a workbook's Excel row numbers).
     """
 
     display: str
     sha256: str
     rows: str
     kind: str = "CSV"
+    row_number: str = "rowid + 1"
 
 
 @dataclass
@@ -280,9 +291,7 @@ def _csv_file(
         f"{trimmed(quote_identifier(c.name))} as {text_column(c.name)}" for c in spec.loaded
     )
     reader = csv_reader_sql(path, header, spec, display, scratch)
-    # WITH ORDINALITY numbers the records as the reader yields them, in file order, streaming
-    rows = f"select ordinality as source_row, {texts} from {reader} with ordinality"
-    return StagedFile(display, file_sha256(path), rows)
+    return StagedFile(display, file_sha256(path), f"select {texts} from {reader}")
 
 
 def load_csv_export(
@@ -362,7 +371,9 @@ def _workbook_file(
         f"select * from (select source_row, {texts} from {name} where {cells or 'false'}) "
         f"where true{skip}"
     )
-    return StagedFile(display, file_sha256(path), query, kind="an Excel sheet")
+    return StagedFile(
+        display, file_sha256(path), query, kind="an Excel sheet", row_number="source_row"
+    )
 
 
 def load_workbook_export(
@@ -387,15 +398,37 @@ def load_workbook_export(
 # --- the core ---------------------------------------------------------------------------------
 
 
-def _stage_select(spec: ExportSpec, staged: StagedFile) -> str:
+@contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within: tables keep rows in the order they are written. The build otherwise lets DuckDB
+    reorder rows (`preserve_insertion_order = false`), which makes writing large tables cheaper;
+    a staged file needs its order, because a row's position is its record number."""
+    previous = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("set preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, staged: StagedFile, table: str
+) -> str:
+    """Write one file's text rows into temp table `table`, in file order; return the select of
+    its rows with their lineage (file, hash, row number) and the per-file constants."""
+    with insertion_order(con):
+        try:
+            con.execute(f"create or replace temp table {table} as {staged.rows}")
+        except duckdb.Error as exc:
+            raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
     texts = ", ".join(text_column(c.name) for c in spec.loaded)
     constants = "".join(
         f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
-        f"{quote_literal(staged.sha256)} as file_sha256, source_row, {texts}{constants} "
-        f"from ({staged.rows})"
+        f"{quote_literal(staged.sha256)} as file_sha256, "
+        f"cast({staged.row_number} as bigint) as source_row, {texts}{constants} from {table}"
     )
 
 
@@ -409,49 +442,81 @@ def load_export(
 
     `files` may be lazy: each file is read when its turn comes. `warnings` collects the
     readers' warnings (unknown columns) and is filled as the files are read.
+
+    Each file's text is read once into a temp table; the typing runs twice over it (once to
+    find the unusable rows, cheaply, then to write the typed table), which costs less than
+    keeping text and typed values side by side.
     """
     warnings = warnings if warnings is not None else []
-    # the rows as read, their text and their typed values, in one table written once
-    stage = f"_typed_{spec.name}"
-    con.execute(f"drop table if exists {stage}")
-    loaded = spec.loaded
-    typed_columns = ", ".join(
-        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}" for c in loaded
-    )
+    stages: list[str] = []
+    selects: list[str] = []
     displays: list[str] = []
-    for staged in files:
-        displays.append(staged.display)
-        select = f"select *, {typed_columns} from ({_stage_select(spec, staged)})"
-        try:
-            if len(displays) == 1:
-                con.execute(f"create temp table {stage} as {select}")
-            else:
-                con.execute(f"insert into {stage} by name {select}")
-        except duckdb.Error as exc:
-            raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
-    if not displays:
+    try:
+        for staged in files:
+            displays.append(staged.display)
+            stages.append(f"_rows_{spec.name}_{len(stages)}")
+            selects.append(_stage_file(con, spec, staged, stages[-1]))
+        rows = f"_rows_{spec.name}"
         con.execute(
-            f"create temp table {stage} as select *, {typed_columns} from ({_empty_stage(spec)})"
+            f"create or replace temp view {rows} as "
+            + (" union all ".join(selects) or _empty_stage(spec))
         )
-    con.execute(f"create or replace temp table _issues_{spec.name} as {_issues_sql(spec)}")
+        typed = f"select *, {_typed_columns(spec)} from {rows}"
+        issues = f"_issues_{spec.name}"
+        con.execute(f"create or replace temp table {issues} as {_issues_sql(spec, typed)}")
+        rows_read = int(con.execute(f"select count(*) from {rows}").fetchone()[0])
+        rows_bad = int(
+            con.execute(
+                f"select count(*) from (select distinct source_file, source_row from {issues})"
+            ).fetchone()[0]
+        )
+        if rows_bad and spec.on_invalid_row == "error":
+            raise _refusal(con, spec, issues, rows_bad)
+        _write_typed(con, spec, typed, issues if rows_bad else None)
+        rows_loaded = int(con.execute(f"select count(*) from {spec.table}").fetchone()[0])
+        if rows_read != rows_loaded + rows_bad:  # pragma: no cover - an invariant of the SQL
+            raise AssertionError(f"{spec.name}: {rows_read} read != {rows_loaded} + {rows_bad}")
+        record_quarantine(con, spec.name, issues)
+        record_files(con, spec.name, rows, issues)
+    finally:
+        con.execute(f"drop view if exists _rows_{spec.name}")
+        for stage in stages:
+            con.execute(f"drop table if exists {stage}")
+    for warning in warnings:
+        log.warning(warning)
+    return LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
 
+
+def _typed_columns(spec: ExportSpec) -> str:
+    return ", ".join(
+        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}"
+        for c in spec.loaded
+    )
+
+
+def _write_typed(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, typed: str, issues: str | None
+) -> None:
+    """`ingest.<name>`: lineage, the kept typed columns and the derived ones, without the rows
+    listed in `issues` (None: there are none)."""
     con.execute("create schema if not exists ingest")
     keep = ", ".join(
         ["source_file", "file_sha256", "source_row"]
-        + [quote_identifier(c.typed_name) for c in loaded]
+        + [quote_identifier(c.typed_name) for c in spec.kept]
         + [f"{expression} as {name}" for name, expression in spec.derived.items()]
         + list(spec.extra_columns_sql)
     )
+    without_issues = (
+        f" anti join {issues} i using (source_file, source_row)" if issues is not None else ""
+    )
     con.execute(
-        # the stage is in file order already: no sort needed
-        f"create or replace table {spec.table} as select {keep} from {stage} t "
-        f"anti join _issues_{spec.name} i using (source_file, source_row)"
+        f"create or replace table {spec.table} as select {keep} from ({typed}) t{without_issues}"
     )
     set_comments(
         con,
         spec.table,
         spec.description,
-        {c.typed_name: c.description for c in loaded if c.description}
+        {c.typed_name: c.description for c in spec.kept if c.description}
         | spec.derived_descriptions
         | spec.extra_descriptions
         | {
@@ -461,33 +526,20 @@ def load_export(
             "number Excel shows).",
         },
     )
-    rows_read = int(con.execute(f"select count(*) from {stage}").fetchone()[0])
-    rows_loaded = int(con.execute(f"select count(*) from {spec.table}").fetchone()[0])
-    rows_bad = int(
-        con.execute(
-            f"select count(*) from (select distinct source_file, source_row "
-            f"from _issues_{spec.name})"
-        ).fetchone()[0]
-    )
-    if rows_read != rows_loaded + rows_bad:  # pragma: no cover - an invariant of the SQL above
-        raise AssertionError(f"{spec.name}: {rows_read} read != {rows_loaded} + {rows_bad}")
 
-    if rows_bad and spec.on_invalid_row == "error":
-        sample = con.execute(
-            f"select source_file, source_row, column_name, reason from _issues_{spec.name} "
-            "order by source_file, source_row, column_name limit 5"
-        ).fetchall()
-        listed = "; ".join(f"{f} row {r}, column {c!r}: {reason}" for f, r, c, reason in sample)
-        raise ExportError(
-            f"{rows_bad} row(s) of {spec.name} cannot be used, and the figures that depend on "
-            f"them would be wrong without them: {listed}"
-        )
-    record_quarantine(con, spec.name, f"_issues_{spec.name}")
-    record_files(con, spec.name, stage, spec.table, f"_issues_{spec.name}")
-    for warning in warnings:
-        log.warning(warning)
-    con.execute(f"drop table {stage}")
-    return LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
+
+def _refusal(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, issues: str, rows_bad: int
+) -> ExportError:
+    sample = con.execute(
+        f"select source_file, source_row, column_name, reason from {issues} "
+        "order by source_file, source_row, column_name limit 5"
+    ).fetchall()
+    listed = "; ".join(f"{f} row {r}, column {c!r}: {reason}" for f, r, c, reason in sample)
+    return ExportError(
+        f"{rows_bad} row(s) of {spec.name} cannot be used, and the figures that depend on "
+        f"them would be wrong without them: {listed}"
+    )
 
 
 def _empty_stage(spec: ExportSpec) -> str:
@@ -502,31 +554,33 @@ def _empty_stage(spec: ExportSpec) -> str:
     )
 
 
-def _issues_sql(spec: ExportSpec) -> str:
-    """Every (row, column, reason) that makes a row unusable, in one scan of the typed rows."""
-    issues = []
+def _issues_sql(spec: ExportSpec, typed: str) -> str:
+    """Every (row, column, reason) that makes a row unusable. One cheap test per row first
+    (is any reason there?); only the rows that fail it are taken apart column by column."""
+    reasons = []
     for c in spec.loaded:
         text = text_column(c.name)
-        typed = quote_identifier(c.typed_name)
+        value = quote_identifier(c.typed_name)
         checks = []
         if c.required:
             checks.append(f"when {text} is null then 'missing_value'")
-        checks.append(f"when {text} is not null and {typed} is null then '{c.invalid_reason}'")
+        checks.append(f"when {text} is not null and {value} is null then '{c.invalid_reason}'")
         if c.allowed:
             allowed = ", ".join(quote_literal(a) for a in c.allowed)
             checks.append(f"when {text} not in ({allowed}) then 'not_allowed'")
-        issues.append(
-            f"{{column_name: {quote_literal(c.name)}, reason: case {' '.join(checks)} end}}"
-        )
+        reasons.append((c.name, f"case {' '.join(checks)} end"))
     for rule in spec.rules:
-        issues.append(
-            f"{{column_name: {quote_literal(rule.column)}, "
-            f"reason: case when {rule.violated_when} then {quote_literal(rule.reason)} end}}"
+        reasons.append(
+            (rule.column, f"case when {rule.violated_when} then {quote_literal(rule.reason)} end")
         )
+    any_reason = " or ".join(f"({reason}) is not null" for _, reason in reasons)
+    listed = ", ".join(
+        f"{{column_name: {quote_literal(column)}, reason: {reason}}}" for column, reason in reasons
+    )
     return (
         "select source_file, source_row, issue.column_name, issue.reason from ("
-        f"select source_file, source_row, unnest([{', '.join(issues)}]) as issue "
-        f"from _typed_{spec.name}) where issue.reason is not null"
+        f"select source_file, source_row, unnest([{listed}]) as issue "
+        f"from ({typed}) where {any_reason}) where issue.reason is not null"
     )
 
 
@@ -616,11 +670,9 @@ def record_quarantine(
     )
 
 
-def record_files(
-    con: duckdb.DuckDBPyConnection, export: str, stage: str, table: str, issues: str
-) -> None:
-    """One line per file read for `export` (rows of `stage`; `table` is the typed table they
-    went to): its hash and rows read, loaded and quarantined."""
+def record_files(con: duckdb.DuckDBPyConnection, export: str, stage: str, issues: str) -> None:
+    """One line per file read for `export` (the rows of `stage`): its hash and rows read,
+    loaded and quarantined."""
     ensure_quality_tables(con)
     con.execute(f"delete from {INGEST_LOG_TABLE} where export = ?", [export])
     con.execute(

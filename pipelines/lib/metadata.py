@@ -7,17 +7,21 @@ import duckdb
 
 
 def table_metadata(
-    con: duckdb.DuckDBPyConnection, table: str, *, preview: bool = True, preview_rows: int = 10
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    preview: bool = True,
+    preview_rows: int = 10,
+    count: bool = True,
 ) -> dict[str, object]:
-    """Metadata for a materialised table. `preview=False` for tables holding personal data."""
+    """Metadata for a materialised table. `preview=False` for tables holding personal data or
+    member numbers; `count=False` for a view (counting would compute it)."""
     columns = con.execute(
         "select column_name, data_type, comment from duckdb_columns() "
         "where schema_name || '.' || table_name = ? order by column_index",
         [table],
     ).fetchall()
-    rows = int(con.execute(f"select count(*) from {table}").fetchone()[0])
     metadata: dict[str, object] = {
-        "dagster/row_count": rows,
         "dagster/column_schema": dg.TableSchema(
             columns=[
                 dg.TableColumn(name, dtype, description=comment) for name, dtype, comment in columns
@@ -25,6 +29,10 @@ def table_metadata(
         ),
         "dagster/table_name": table,
     }
+    if not count:
+        return metadata
+    rows = int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    metadata["dagster/row_count"] = rows
     if preview and rows:
         frame = con.execute(f"select * from {table} limit {preview_rows}").df()
         metadata["preview"] = dg.MetadataValue.md(frame.to_markdown(index=False))

@@ -59,15 +59,18 @@ def pseudonym_macro_sql(key: bytes) -> str:
     )
 
 
-def build_config() -> dict[str, str]:
+def build_config() -> dict[str, str | bool]:
     """DuckDB settings of the build's connection: bounded memory, spilling outside the warehouse.
 
     The memory bound keeps a 100-fold register within a few GB (DuckDB spills the rest);
-    ANNEX_MEMORY_LIMIT overrides it.
+    ANNEX_MEMORY_LIMIT overrides it. Rows are not kept in insertion order unless a query says
+    so: every model that needs an order has its ORDER BY, and DuckDB writes large tables much
+    faster when it may reorder (a staged export file asks for its order, see exports.py).
     """
     return {
         "temp_directory": _private_temp_dir(),
         "memory_limit": os.environ.get("ANNEX_MEMORY_LIMIT", "3GB"),
+        "preserve_insertion_order": False,
     }
 
 
@@ -168,6 +171,12 @@ class SqlModel:
     def query(self) -> str:
         return self._split()[1].strip().rstrip(";")
 
+    @property
+    def is_view(self) -> bool:
+        """`materialized: view` in the doc block: a view (a cheap filter over a large table
+        that is read once or twice) instead of a table."""
+        return self.doc.get("materialized", "table") == "view"
+
 
 def sql_model(relative: str) -> SqlModel:
     """The model at `sql/<relative>` (e.g. `core/member_spells.sql`)."""
@@ -199,13 +208,21 @@ def set_comments(
         )
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> int:
-    """Create (or replace) the model's table from its select; returns the row count."""
+def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
+    """Create (or replace) the model's table, or view, from its select."""
     con.execute(f"create schema if not exists {model.schema}")
-    con.execute(f"create or replace table {model.qualified_name} as\n{model.query}")
+    kind = "view" if model.is_view else "table"
+    # an older build may have made it the other kind, which `create or replace` does not replace
+    other = con.execute(
+        "select 'table' from duckdb_tables() where schema_name = ? and table_name = ? "
+        "union all select 'view' from duckdb_views() where schema_name = ? and view_name = ?",
+        [model.schema, model.table] * 2,
+    ).fetchall()
+    if other and other[0][0] != kind:
+        con.execute(f"drop {other[0][0]} {model.qualified_name}")
+    con.execute(f"create or replace {kind} {model.qualified_name} as\n{model.query}")
     doc = model.doc
     set_comments(con, model.qualified_name, doc.get("description"), doc.get("columns"))
-    return row_count(con, model.qualified_name)
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

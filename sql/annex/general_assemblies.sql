@@ -24,8 +24,8 @@ with votes as (
 ),
 
 eve as (
-    select ref_date + 1 as assembly_date, count(*) as members_on_eve
-    from staging.members_on_date
+    select ref_date + 1 as assembly_date, sum(members) as members_on_eve
+    from core.member_counts
     where ref_date in (select ref_date from core.reference_dates where purpose = 'assembly_eve')
     group by all
 )

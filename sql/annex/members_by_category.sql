@@ -13,10 +13,9 @@ with categories as (
 ),
 
 counts as (
-    select year(ref_date) as year, category, count(*) as members
-    from staging.members_on_date
+    select year(ref_date) as year, category, members
+    from core.member_counts
     where month(ref_date) = 12 and day(ref_date) = 31
-    group by all
 )
 
 select y.year, c.category, coalesce(n.members, 0) as members,

@@ -14,8 +14,8 @@ columns:
   response_rate: responses / members_on_first_complete_date (unrounded).
 */
 with members as (
-    select ref_date, count(*) as members
-    from staging.members_on_date
+    select ref_date, sum(members) as members
+    from core.member_counts
     group by ref_date
 )
 

@@ -14,13 +14,15 @@ columns:
 */
 with votes as (
     select v.assembly_date, v.source_file, v.source_row, v.member_key, v.channel, v.voted_at,
-           m.member_number is not null as was_member,
+           m.valid_from is not null as was_member,
            row_number() over (
                partition by v.assembly_date, v.member_key order by v.voted_at, v.source_row
            ) as nth_row
     from ingest.votes v
-    left join staging.members_on_date m
-        on m.ref_date = v.assembly_date - 1 and m.member_number = v.member_number
+    left join staging.member_states m
+        on m.member_number = v.member_number
+       and m.valid_from <= v.assembly_date - 1
+       and (m.valid_to is null or m.valid_to > v.assembly_date - 1)
 )
 
 select assembly_date, source_file, source_row, member_key, channel, voted_at,

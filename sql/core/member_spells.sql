@@ -8,22 +8,13 @@ columns:
   spell_no: 1 for the first spell of the member, 2 for a comeback, ...
   start_date: Date of the operation that started the spell.
   joined_by: subscription, or transfer when the member joined by receiving shares.
-  start_class: Share class acquired by the operation that started the spell.
+  start_class: Share class acquired by the operation that started the spell (with several, the one with the most shares, ties to the first letter).
   end_date: Date of the operation that ended the spell; NULL while it lasts.
   exit_reason: >
     resignation (a withdrawal that ends the membership counts as one), exclusion, death,
     bankruptcy, winding_up, or transfer when the member gave away all shares.
 */
-with start_classes as (
-    select member_number, operation_no, first(share_class order by shares desc) as start_class
-    from staging.share_legs
-    where shares > 0
-    group by all
-)
-
-select c.member_key, s.spell_no, s.start_date, s.joined_by, k.start_class, s.end_date,
+select c.member_key, s.spell_no, s.start_date, s.joined_by, s.start_class, s.end_date,
        s.exit_reason
 from staging.member_spells s
 join ingest.cooperators c on c.cooperator_register_number = s.member_number
-left join start_classes k
-    on k.member_number = s.member_number and k.operation_no = s.start_operation_no

@@ -1,14 +1,16 @@
 /*
 description: >
-  (Private: keyed by member number, never published.) Membership spells: a spell starts at the operation that takes a member's total holding from
-  zero to more than zero (a subscription or a transfer received) and ends at the operation that
-  takes it back to zero. A member who leaves and comes back has two spells.
+  (Private: keyed by member number, never published.) Membership spells: a spell starts at the
+  operation that takes a member's total holding from zero to more than zero (a subscription or a
+  transfer received) and ends at the operation that takes it back to zero. A member who leaves
+  and comes back has two spells.
 columns:
   member_number: Member number of the member.
   spell_no: 1 for the first spell of the member, 2 for a comeback, ...
   start_date: Date of the operation that started the spell.
   start_operation_no: That operation.
   joined_by: subscription, or transfer when the member joined by receiving shares.
+  start_class: Share class acquired by that operation (with several, the one with the most shares, ties to the first letter).
   end_date: Date of the operation that ended the spell; NULL while it lasts.
   end_operation_no: That operation.
   exit_reason: >
@@ -36,6 +38,11 @@ select s.member_number, s.spell_no, s.operation_date as start_date,
        s.operation_no as start_operation_no,
        case when s.operation_type = 'transfer' then 'transfer' else 'subscription' end
            as joined_by,
+       case
+           when s.shares_a >= s.shares_b and s.shares_a >= s.shares_c then 'A'
+           when s.shares_b >= s.shares_c then 'B'
+           else 'C'
+       end as start_class,
        e.operation_date as end_date, e.operation_no as end_operation_no,
        case
            when e.operation_type = 'transfer' then 'transfer'

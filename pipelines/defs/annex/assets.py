@@ -37,7 +37,7 @@ membership_flows = sql_model_asset(
     "annex/membership_flows.sql",
     deps=[
         "core.years",
-        "staging.members_on_date",
+        "core.member_counts",
         "core.member_spells",
         "ingest.subscription_requests",
         "ingest.operation_requests",
@@ -46,11 +46,11 @@ membership_flows = sql_model_asset(
     checks=[FLOWS_RECONCILE, CATEGORIES_SUM],
 )
 members_by_category = sql_model_asset(
-    "annex/members_by_category.sql", deps=["core.years", "staging.members_on_date"], group="annex"
+    "annex/members_by_category.sql", deps=["core.years", "core.member_counts"], group="annex"
 )
 general_assemblies = sql_model_asset(
     "annex/general_assemblies.sql",
-    deps=["core.general_assemblies", "core.assembly_votes", "staging.members_on_date"],
+    deps=["core.general_assemblies", "core.assembly_votes", "core.member_counts"],
     group="annex",
 )
 figure_catalog = sql_model_asset("annex/figure_catalog.sql", deps=[], group="annex")

@@ -22,7 +22,7 @@ def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, obj
 
 member_spells = sql_model_asset(
     "core/member_spells.sql",
-    deps=["staging.member_spells", "staging.share_legs", "ingest.cooperators"],
+    deps=["staging.member_spells", "ingest.cooperators"],
     group="core",
 )
 members = sql_model_asset("core/members.sql", deps=["ingest.cooperators"], group="core")
@@ -45,9 +45,14 @@ reference_dates = sql_model_asset(
     deps=["core.years", "ingest.votes", "ingest.survey_responses"],
     group="core",
 )
+member_counts = sql_model_asset(
+    "core/member_counts.sql",
+    deps=["core.reference_dates", "staging.member_states"],
+    group="core",
+)
 assembly_votes = sql_model_asset(
     "core/assembly_votes.sql",
-    deps=["ingest.votes", "staging.members_on_date"],
+    deps=["ingest.votes", "staging.member_states"],
     group="core",
     after=_quarantine_uncounted_votes,
 )

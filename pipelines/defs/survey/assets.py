@@ -74,7 +74,7 @@ surveys = sql_model_asset(
 )
 survey_responses = sql_model_asset(
     "annex/survey_responses.sql",
-    deps=["core.surveys", "staging.members_on_date"],
+    deps=["core.surveys", "core.member_counts"],
     group="survey",
 )
 survey_distribution = sql_model_asset(

@@ -63,27 +63,30 @@ def _share_class(name: str, required: bool = False, description: str = "") -> Co
 
 COOPERATORS = ExportSpec(
     name="cooperators",
-    description="One row per member ever registered (ingestion layer: holds direct "
-    "identifiers and never leaves it; the national number is not even read).",
+    description="One row per member ever registered, without the direct identifiers of "
+    "persons: names, contacts and address are not read past the header (no figure uses them, "
+    "and there is nothing in them to validate), the birth date and company number are "
+    "validated but not kept, and the national number is never read.",
     columns=(
         _member_number("cooperator_register_number", required=True),
         Column("is_company", "BOOLEAN", required=True),
-        Column("lastname"),
-        Column("firstname"),
+        Column("lastname", load=False),
+        Column("firstname", load=False),
         Column("company_name"),
         Column(
             "company_register_number",
             parse="case when regexp_full_match({v}, '[0-9]{{4}}\\.[0-9]{{3}}\\.[0-9]{{3}}') "
             "then {v} end",
+            keep=False,
         ),
-        Column("birthdate", "DATE"),
+        Column("birthdate", "DATE", keep=False),
         Column("gender", allowed=("male", "female", "other")),
         Column("national_number", load=False),
-        Column("email"),
-        Column("phone"),
-        Column("street"),
-        Column("zip"),
-        Column("city"),
+        Column("email", load=False),
+        Column("phone", load=False),
+        Column("street", load=False),
+        Column("zip", load=False),
+        Column("city", load=False),
         Column("country_id", parse="case when regexp_full_match({v}, '[A-Z]{{2}}') then {v} end"),
         Column("lang", allowed=LANGS),
     ),

@@ -10,9 +10,16 @@ def unique_key(table: str, column: str, name: str, file: str) -> SqlCheck:
         table=f"ingest.{table}",
         name=name,
         description=f"Every {column} appears once in {file}.",
+        # the repeated values first (one cheap aggregate), then only their rows
         query=f"""
-            select source_file, list(source_row order by source_row) as rows_sharing_one
-            from ingest.{table} group by source_file, {column} having count(*) > 1
+            with repeated as (
+                select {column} as value from ingest.{table} group by all having count(*) > 1
+            )
+            select t.source_file, list(t.source_row order by t.source_row) as rows_sharing_one
+            from ingest.{table} t
+            semi join repeated r on r.value = t.{column}
+            group by t.source_file, t.{column}
+            order by rows_sharing_one[1]
         """,
         fix=f"Each group of rows listed shares one {column}: correct {file} so that each is "
         "on one row.",
@@ -47,16 +54,18 @@ REGISTER_CHECKS = [
         description="Every operation names members (and transfer receivers) of cooperators.csv.",
         query="""
             select o.register_number_operation, o.source_row,
-                   case when c.member_key is null then 'cooperator_register_number'
-                        else 'partner_to_register_number' end as unknown_column
+                   'cooperator_register_number' as unknown_column
             from ingest.share_operations o
-            left join ingest.cooperators c
+            anti join ingest.cooperators c
                 on c.cooperator_register_number = o.cooperator_register_number
-            left join ingest.cooperators p
-                on p.cooperator_register_number = o.partner_to_register_number
-            where c.member_key is null
-               or (o.partner_to_register_number is not null and p.member_key is null)
-            order by o.register_number_operation
+            union all
+            select o.register_number_operation, o.source_row,
+                   'partner_to_register_number' as unknown_column
+            from ingest.share_operations o
+            anti join ingest.cooperators c
+                on c.cooperator_register_number = o.partner_to_register_number
+            where o.partner_to_register_number is not null
+            order by register_number_operation, unknown_column
         """,
         fix="The operations listed name a member that is not in cooperators.csv: export both "
         "files from the same snapshot, or add the member.",

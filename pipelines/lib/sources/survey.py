@@ -226,8 +226,7 @@ def _responses_file(
     else:
         texts.append(f"map([]::varchar[], []::varchar[]) as {text_column(_ANSWERS.name)}")
     reader = csv_reader_sql(path, header, spec, display, scratch)
-    rows = f"select row_number() over () as source_row, {', '.join(texts)} from {reader}"
-    return StagedFile(display, file_sha256(path), rows)
+    return StagedFile(display, file_sha256(path), f"select {', '.join(texts)} from {reader}")
 
 
 def load_surveys(
