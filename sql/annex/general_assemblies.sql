@@ -24,7 +24,7 @@ with votes as (
 ),
 
 eve as (
-    select ref_date + 1 as assembly_date, sum(members) as members_on_eve
+    select ref_date + 1 as assembly_date, sum(members)::bigint as members_on_eve
     from core.member_counts
     where ref_date in (select ref_date from core.reference_dates where purpose = 'assembly_eve')
     group by all

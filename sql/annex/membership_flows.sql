@@ -25,10 +25,10 @@ columns:
   withdrawal_requests_refused: Of those, refused.
 */
 with year_end_counts as (
-    select year(ref_date) as year, sum(members) as members,
-           sum(members) filter (where category = 'A') as members_a,
-           sum(members) filter (where category = 'B') as members_b,
-           sum(members) filter (where category = 'C') as members_c
+    select year(ref_date) as year, sum(members)::bigint as members,
+           (sum(members) filter (where category = 'A'))::bigint as members_a,
+           (sum(members) filter (where category = 'B'))::bigint as members_b,
+           (sum(members) filter (where category = 'C'))::bigint as members_c
     from core.member_counts
     where month(ref_date) = 12 and day(ref_date) = 31
     group by all

@@ -14,7 +14,7 @@ columns:
   response_rate: responses / members_on_first_complete_date (unrounded).
 */
 with members as (
-    select ref_date, sum(members) as members
+    select ref_date, sum(members)::bigint as members
     from core.member_counts
     group by ref_date
 )
