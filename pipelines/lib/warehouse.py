@@ -12,6 +12,7 @@ DuckDB allows one writer per file across processes, so:
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import tempfile
@@ -154,6 +155,10 @@ class SqlModel:
     def source(self) -> str:
         return self.path.relative_to(SQL_DIR.parent).as_posix()
 
+    @functools.cached_property
+    def _parts(self) -> tuple[dict, str]:
+        return self._split()
+
     def _split(self) -> tuple[dict, str]:
         text = self.path.read_text(encoding="utf-8")
         stripped = text.lstrip()
@@ -165,11 +170,11 @@ class SqlModel:
 
     @property
     def doc(self) -> dict:
-        return self._split()[0]
+        return self._parts[0]
 
     @property
     def query(self) -> str:
-        return self._split()[1].strip().rstrip(";")
+        return self._parts[1].strip().rstrip(";")
 
     @property
     def is_view(self) -> bool:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.lib.assets import SqlCheck, key_of, sql_model_asset
+from pipelines.lib.assets import Model, SqlCheck, key_of, sql_model_assets
 from pipelines.lib.freeze import FROZEN_DESCRIPTION, FROZEN_TABLE, load_frozen_figures
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
@@ -33,45 +33,47 @@ CATEGORIES_SUM = SqlCheck(
 )
 
 
-membership_flows = sql_model_asset(
-    "annex/membership_flows.sql",
-    deps=[
-        "core.years",
-        "core.member_counts",
-        "core.member_spells",
-        "ingest.subscription_requests",
-        "ingest.operation_requests",
+annex_models = sql_model_assets(
+    "annex_models",
+    group="annex",
+    models=[
+        Model(
+            "annex/membership_flows.sql",
+            deps=[
+                "core.years",
+                "core.member_counts",
+                "core.member_spells",
+                "ingest.subscription_requests",
+                "ingest.operation_requests",
+            ],
+            checks=[FLOWS_RECONCILE, CATEGORIES_SUM],
+        ),
+        Model("annex/members_by_category.sql", deps=["core.years", "core.member_counts"]),
+        Model(
+            "annex/general_assemblies.sql",
+            deps=["core.general_assemblies", "core.assembly_votes", "core.member_counts"],
+        ),
+        Model("annex/figure_catalog.sql"),
+        Model(
+            "annex/computed_figures.sql",
+            deps=[
+                "core.years",
+                "core.general_assemblies",
+                "annex.figure_catalog",
+                "annex.membership_flows",
+                "annex.general_assemblies",
+                "annex.staff_training",
+                "annex.member_courses",
+                "annex.survey_responses",
+                "annex.survey_satisfaction",
+                "annex.governance_facts",
+            ],
+        ),
+        Model(
+            "annex/figure_revisions.sql", deps=["annex.frozen_figures", "annex.computed_figures"]
+        ),
+        Model("annex/figures.sql", deps=["annex.computed_figures", "annex.frozen_figures"]),
     ],
-    group="annex",
-    checks=[FLOWS_RECONCILE, CATEGORIES_SUM],
-)
-members_by_category = sql_model_asset(
-    "annex/members_by_category.sql", deps=["core.years", "core.member_counts"], group="annex"
-)
-general_assemblies = sql_model_asset(
-    "annex/general_assemblies.sql",
-    deps=["core.general_assemblies", "core.assembly_votes", "core.member_counts"],
-    group="annex",
-)
-figure_catalog = sql_model_asset("annex/figure_catalog.sql", deps=[], group="annex")
-computed_figures = sql_model_asset(
-    "annex/computed_figures.sql",
-    deps=[
-        "core.years",
-        "core.general_assemblies",
-        "annex.figure_catalog",
-        "annex.membership_flows",
-        "annex.general_assemblies",
-        "annex.staff_training",
-        "annex.member_courses",
-        "annex.survey_responses",
-        "annex.survey_satisfaction",
-        "annex.governance_facts",
-    ],
-    group="annex",
-)
-figures = sql_model_asset(
-    "annex/figures.sql", deps=["annex.computed_figures", "annex.frozen_figures"], group="annex"
 )
 
 
@@ -95,10 +97,3 @@ def frozen_figures(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
             metadata=table_metadata(con, FROZEN_TABLE)
             | {"closed_years": ", ".join(map(str, sorted(years))) or "none"}
         )
-
-
-figure_revisions = sql_model_asset(
-    "annex/figure_revisions.sql",
-    deps=["annex.frozen_figures", "annex.computed_figures"],
-    group="annex",
-)

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from pipelines.lib.assets import sql_model_asset
+from pipelines.lib.assets import Model, sql_model_assets
 from pipelines.lib.exports import record_quarantine
 
 
@@ -20,44 +20,38 @@ def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, obj
     return {f"votes_{status}": count for status, count in rows}
 
 
-member_spells = sql_model_asset(
-    "core/member_spells.sql",
-    deps=["staging.member_spells", "ingest.cooperators"],
+core_models = sql_model_assets(
+    "core_models",
     group="core",
-)
-members = sql_model_asset("core/members.sql", deps=["ingest.cooperators"], group="core")
-years = sql_model_asset(
-    "core/years.sql",
-    deps=[
-        "ingest.share_operations",
-        "ingest.subscription_requests",
-        "ingest.operation_requests",
-        "ingest.votes",
-        "ingest.staff_trainings",
-        "ingest.member_course_registrations",
-        "ingest.survey_codebook",
-        "ingest.governance_facts",
+    models=[
+        Model("core/members.sql", deps=["ingest.cooperators"]),
+        Model("core/member_spells.sql", deps=["staging.member_spells", "ingest.cooperators"]),
+        Model(
+            "core/years.sql",
+            deps=[
+                "ingest.share_operations",
+                "ingest.subscription_requests",
+                "ingest.operation_requests",
+                "ingest.votes",
+                "ingest.staff_trainings",
+                "ingest.member_course_registrations",
+                "ingest.survey_codebook",
+                "ingest.governance_facts",
+            ],
+        ),
+        Model(
+            "core/reference_dates.sql",
+            deps=["core.years", "ingest.votes", "ingest.survey_responses"],
+        ),
+        Model("core/member_counts.sql", deps=["core.reference_dates", "staging.member_states"]),
+        Model(
+            "core/assembly_votes.sql",
+            deps=["ingest.votes", "staging.member_states"],
+            after=_quarantine_uncounted_votes,
+        ),
+        Model(
+            "core/general_assemblies.sql",
+            deps=["ingest.votes", "ingest.governance_assemblies"],
+        ),
     ],
-    group="core",
-)
-reference_dates = sql_model_asset(
-    "core/reference_dates.sql",
-    deps=["core.years", "ingest.votes", "ingest.survey_responses"],
-    group="core",
-)
-member_counts = sql_model_asset(
-    "core/member_counts.sql",
-    deps=["core.reference_dates", "staging.member_states"],
-    group="core",
-)
-assembly_votes = sql_model_asset(
-    "core/assembly_votes.sql",
-    deps=["ingest.votes", "staging.member_states"],
-    group="core",
-    after=_quarantine_uncounted_votes,
-)
-general_assemblies = sql_model_asset(
-    "core/general_assemblies.sql",
-    deps=["ingest.votes", "ingest.governance_assemblies"],
-    group="core",
 )

@@ -3,7 +3,7 @@ annex table of facts, and a (warning) check of the new partner members against t
 
 import dagster as dg
 
-from pipelines.lib.assets import key_of, sql_model_asset
+from pipelines.lib.assets import Model, key_of, sql_model_assets
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.governance import (
@@ -46,9 +46,14 @@ def governance_files(context: dg.AssetExecutionContext, warehouse: Warehouse):  
             )
 
 
-governance_facts = sql_model_asset(
-    "annex/governance_facts.sql",
-    deps=[FACTS_TABLE, "ingest.cooperators", "core.member_spells"],
+governance_models = sql_model_assets(
+    "governance_models",
     group="governance",
-    checks=[PARTNER_CHECK],
+    models=[
+        Model(
+            "annex/governance_facts.sql",
+            deps=[FACTS_TABLE, "ingest.cooperators", "core.member_spells"],
+            checks=[PARTNER_CHECK],
+        )
+    ],
 )

@@ -4,7 +4,7 @@ Never published (the publication carries pseudonyms only); joining and windowing
 operations on 64-character pseudonyms instead would cost several times as much.
 """
 
-from pipelines.lib.assets import SqlCheck, sql_model_asset
+from pipelines.lib.assets import Model, SqlCheck, sql_model_assets
 
 HOLDINGS_NEVER_NEGATIVE = SqlCheck(
     table="staging.member_operations",
@@ -22,15 +22,16 @@ HOLDINGS_NEVER_NEGATIVE = SqlCheck(
     "correct their quantity or date in the register, or add the missing subscription.",
 )
 
-member_operations = sql_model_asset(
-    "staging/member_operations.sql",
-    deps=["ingest.share_operations"],
+staging_models = sql_model_assets(
+    "staging_models",
     group="staging",
-    checks=[HOLDINGS_NEVER_NEGATIVE],
-)
-member_spells = sql_model_asset(
-    "staging/member_spells.sql", deps=["staging.member_operations"], group="staging"
-)
-member_states = sql_model_asset(
-    "staging/member_states.sql", deps=["staging.member_operations"], group="staging"
+    models=[
+        Model(
+            "staging/member_operations.sql",
+            deps=["ingest.share_operations"],
+            checks=[HOLDINGS_NEVER_NEGATIVE],
+        ),
+        Model("staging/member_spells.sql", deps=["staging.member_operations"]),
+        Model("staging/member_states.sql", deps=["staging.member_operations"]),
+    ],
 )

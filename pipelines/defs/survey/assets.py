@@ -4,12 +4,13 @@ never read), which survey is the survey of its year (core), and the annex tables
 import dagster as dg
 
 from pipelines.lib.assets import (
+    Model,
     SqlCheck,
     check_spec,
     evaluate_check,
     export_materialization,
     key_of,
-    sql_model_asset,
+    sql_model_assets,
 )
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.survey import SURVEY_CHECKS, load_surveys
@@ -66,24 +67,21 @@ SURVEY_OF_YEAR = SqlCheck(
     "participation.survey_id in governance/<year>.yaml (or correct the survey id named there).",
 )
 
-surveys = sql_model_asset(
-    "core/surveys.sql",
-    deps=[CODEBOOK_TABLE, RESPONSES_TABLE, "ingest.governance_facts"],
+survey_models = sql_model_assets(
+    "survey_models",
     group="survey",
-    checks=[SURVEY_OF_YEAR],
-)
-survey_responses = sql_model_asset(
-    "annex/survey_responses.sql",
-    deps=["core.surveys", "core.member_counts"],
-    group="survey",
-)
-survey_distribution = sql_model_asset(
-    "annex/survey_distribution.sql",
-    deps=["core.surveys", CODEBOOK_TABLE, RESPONSES_TABLE],
-    group="survey",
-)
-survey_satisfaction = sql_model_asset(
-    "annex/survey_satisfaction.sql",
-    deps=["core.surveys", CODEBOOK_TABLE, RESPONSES_TABLE],
-    group="survey",
+    models=[
+        Model(
+            "core/surveys.sql",
+            deps=[CODEBOOK_TABLE, RESPONSES_TABLE, "ingest.governance_facts"],
+            checks=[SURVEY_OF_YEAR],
+        ),
+        Model("annex/survey_responses.sql", deps=["core.surveys", "core.member_counts"]),
+        Model(
+            "annex/survey_distribution.sql", deps=["core.surveys", CODEBOOK_TABLE, RESPONSES_TABLE]
+        ),
+        Model(
+            "annex/survey_satisfaction.sql", deps=["core.surveys", CODEBOOK_TABLE, RESPONSES_TABLE]
+        ),
+    ],
 )

@@ -4,11 +4,12 @@ ingestion layer; then one row per training and per session (core) and the annex 
 import dagster as dg
 
 from pipelines.lib.assets import (
+    Model,
     check_spec,
     evaluate_check,
     export_materialization,
     key_of,
-    sql_model_asset,
+    sql_model_assets,
 )
 from pipelines.lib.exports import load_csv_export, load_workbook_export
 from pipelines.lib.resources import Warehouse
@@ -72,19 +73,13 @@ def member_course_registrations(
         return export_materialization(con, result, log=context.log, keyed=False)
 
 
-staff_trainings = sql_model_asset(
-    "core/staff_trainings.sql",
-    deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table],
+training_models = sql_model_assets(
+    "training_models",
     group="training",
-)
-member_course_sessions = sql_model_asset(
-    "core/member_course_sessions.sql", deps=[MEMBER_COURSES.table], group="training"
-)
-staff_training = sql_model_asset(
-    "annex/staff_training.sql",
-    deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table],
-    group="training",
-)
-member_courses = sql_model_asset(
-    "annex/member_courses.sql", deps=[MEMBER_COURSES.table], group="training"
+    models=[
+        Model("core/staff_trainings.sql", deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
+        Model("core/member_course_sessions.sql", deps=[MEMBER_COURSES.table]),
+        Model("annex/staff_training.sql", deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
+        Model("annex/member_courses.sql", deps=[MEMBER_COURSES.table]),
+    ],
 )
