@@ -155,3 +155,33 @@ def test_missing_file_of_newest_snapshot_is_an_error(settings):
     (settings.raw_dir / "register" / "operation_requests_20250115.csv").unlink()
     with pytest.raises(ExportError, match="operation_requests_20250115.csv is missing"):
         choose_snapshot(settings.raw_dir / "register")
+
+
+@pytest.mark.parametrize("bad_row", [None, 150_000])
+def test_row_numbers_stay_record_numbers_in_a_large_file(settings, con, bad_row):
+    """A file large enough to be read in parallel chunks: every row keeps its record number,
+    whether the reader types the columns itself or (after a value it cannot type) reads text."""
+    con.execute("set preserve_insertion_order = false")  # as in a build (warehouse.py)
+    rows = [
+        {
+            "cooperator_register_number": n,
+            "is_company": "True",
+            "company_name": f"Coop {n},\nline two" if n % 997 == 0 else f"Coop {n} " + "x" * 150,
+        }
+        for n in range(1, 200_001)
+    ]
+    if bad_row:
+        rows[bad_row - 1]["birthdate"] = "not a date"
+    path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows)
+    assert path.stat().st_size > 30_000_000  # several of the reader's buffers
+    if bad_row:
+        with pytest.raises(ExportError, match=f"c.csv row {bad_row}, column 'birthdate'"):
+            load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+        return
+    result = load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    assert result.rows_loaded == 200_000
+    mismatched = con.execute(
+        "select count(*) from ingest.cooperators where source_row <> cooperator_register_number "
+        "or (source_row % 997 = 0) <> contains(company_name, chr(10))"
+    ).fetchone()
+    assert mismatched == (0,)

@@ -100,6 +100,14 @@ class Column:
     def typed_name(self) -> str:
         return self.target or self.name
 
+    @property
+    def reader_typed(self) -> bool:
+        """Whether DuckDB's CSV reader can type this column itself, as `parse_sql` would: a
+        number or an ISO date, with no parse of its own (booleans `True`/`False` and value
+        patterns are parsed in SQL, strictly)."""
+        numeric = self.type in ("BIGINT", "INTEGER", "DOUBLE") or self.type.startswith("DECIMAL")
+        return self.parse is None and (numeric or self.type == "DATE")
+
     def parse_sql(self, text_column: str) -> str:
         if self.parse:
             return self.parse.format(v=text_column)
@@ -178,6 +186,12 @@ class StagedFile:
     rows: str
     kind: str = "CSV"
     row_number: str = "rowid + 1"
+    # The same rows with the columns in `typed_by_reader` typed by the reader itself (their
+    # stage columns hold values, not text): tried first, as it is much cheaper on a large
+    # file; when the reader meets a value it cannot type, `rows` is read instead to find out
+    # which rows are unusable and why.
+    typed_rows: str | None = None
+    typed_by_reader: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -265,19 +279,32 @@ def utf8_copy(path: Path, encoding: str, display: str, scratch: Path) -> Path:
     return target
 
 
-def csv_reader_sql(
-    path: Path, header: list[str], spec: ExportSpec, display: str, scratch: Path
-) -> str:
-    """DuckDB's reader over a CSV file, every column as text (transcoded first if needed)."""
-    readable = path
+def readable_csv(path: Path, spec: ExportSpec, display: str, scratch: Path) -> tuple[Path, str]:
+    """The file DuckDB reads and its encoding: the file itself, or a UTF-8 copy in `scratch`."""
     encoding = DUCKDB_ENCODINGS.get(spec.encoding.lower())
     if encoding is None:
-        readable, encoding = utf8_copy(path, spec.encoding, display, scratch), "utf-8"
-    all_columns = ", ".join(f"{quote_literal(name)}: 'VARCHAR'" for name in header)
+        return utf8_copy(path, spec.encoding, display, scratch), "utf-8"
+    return path, encoding
+
+
+def csv_reader_sql(
+    readable: tuple[Path, str],
+    header: list[str],
+    spec: ExportSpec,
+    types: dict[str, str] | None = None,
+) -> str:
+    """DuckDB's reader over a CSV file (see `readable_csv`), every column as text except those
+    `types` names."""
+    path, encoding = readable
+    types = types or {}
+    all_columns = ", ".join(
+        f"{quote_literal(name)}: {quote_literal(types.get(name, 'VARCHAR'))}" for name in header
+    )
     return (
-        f"read_csv({quote_literal(str(readable))}, header = true, auto_detect = false, "
+        f"read_csv({quote_literal(str(path))}, header = true, auto_detect = false, "
         f"delim = {quote_literal(spec.delimiter)}, quote = '\"', escape = '\"', "
-        f"encoding = '{encoding}', strict_mode = true, columns = {{{all_columns}}})"
+        f"encoding = '{encoding}', strict_mode = true, dateformat = '%Y-%m-%d', "
+        f"columns = {{{all_columns}}})"
     )
 
 
@@ -287,11 +314,27 @@ def _csv_file(
     display = display_name(path, raw_dir)
     header = read_header(path, spec, display)
     warnings.extend(check_header(header, spec, display))
+    readable = readable_csv(path, spec, display, scratch)
     texts = ", ".join(
         f"{trimmed(quote_identifier(c.name))} as {text_column(c.name)}" for c in spec.loaded
     )
-    reader = csv_reader_sql(path, header, spec, display, scratch)
-    return StagedFile(display, file_sha256(path), f"select {texts} from {reader}")
+    by_reader = {c.name: c.type for c in spec.loaded if c.reader_typed}
+    values = ", ".join(
+        f"{quote_identifier(c.name) if c.name in by_reader else trimmed(quote_identifier(c.name))}"
+        f" as {text_column(c.name)}"
+        for c in spec.loaded
+    )
+    return StagedFile(
+        display,
+        file_sha256(path),
+        f"select {texts} from {csv_reader_sql(readable, header, spec)}",
+        typed_rows=(
+            f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
+            if by_reader
+            else None
+        ),
+        typed_by_reader=frozenset(by_reader),
+    )
 
 
 def load_csv_export(
@@ -411,24 +454,42 @@ def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
 
-def _stage_file(
-    con: duckdb.DuckDBPyConnection, spec: ExportSpec, staged: StagedFile, table: str
-) -> str:
-    """Write one file's text rows into temp table `table`, in file order; return the select of
-    its rows with their lineage (file, hash, row number) and the per-file constants."""
+def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> frozenset[str]:
+    """Write one file's rows into temp table `table`, in file order; return the columns the
+    reader typed itself (none when it had to read text)."""
     with insertion_order(con):
+        if staged.typed_rows is not None:
+            try:
+                con.execute(f"create or replace temp table {table} as {staged.typed_rows}")
+                return staged.typed_by_reader
+            except duckdb.Error:
+                pass  # a value the reader cannot type: read text to find which rows, and why
         try:
             con.execute(f"create or replace temp table {table} as {staged.rows}")
         except duckdb.Error as exc:
             raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
+    return frozenset()
+
+
+def _file_select(
+    spec: ExportSpec, staged: StagedFile, table: str, by_reader: frozenset[str]
+) -> str:
+    """A staged file's rows with their lineage (file, hash, row number), stage columns, typed
+    values and per-file constants."""
     texts = ", ".join(text_column(c.name) for c in spec.loaded)
+    typed = ", ".join(
+        f"{text_column(c.name) if c.name in by_reader else c.parse_sql(text_column(c.name))} "
+        f"as {quote_identifier(c.typed_name)}"
+        for c in spec.loaded
+    )
     constants = "".join(
         f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
         f"{quote_literal(staged.sha256)} as file_sha256, "
-        f"cast({staged.row_number} as bigint) as source_row, {texts}{constants} from {table}"
+        f"cast({staged.row_number} as bigint) as source_row, {texts}, {typed}{constants} "
+        f"from {table}"
     )
 
 
@@ -443,27 +504,38 @@ def load_export(
     `files` may be lazy: each file is read when its turn comes. `warnings` collects the
     readers' warnings (unknown columns) and is filled as the files are read.
 
-    Each file's text is read once into a temp table; the typing runs twice over it (once to
-    find the unusable rows, cheaply, then to write the typed table), which costs less than
-    keeping text and typed values side by side.
+    Each file is read once into a temp table, in file order (a row's position is its record
+    number): typed by the reader where it can, as text otherwise. A cheap test per row finds
+    the unusable ones (only they are taken apart column by column), then the typed rows are
+    written once.
     """
     warnings = warnings if warnings is not None else []
+    issues = f"_issues_{spec.name}"
+    rows = f"_rows_{spec.name}"
     stages: list[str] = []
-    selects: list[str] = []
+    typed_selects: list[str] = []
     displays: list[str] = []
+    kept = ", ".join(
+        ["source_file", "file_sha256", "source_row"]
+        + [quote_identifier(c.typed_name) for c in spec.loaded]
+        + list(spec.extra_columns_sql)
+    )
     try:
+        con.execute(
+            f"create or replace temp table {issues} as "
+            f"{_issues_sql(spec, _empty_stage(spec), frozenset())}"
+        )
         for staged in files:
             displays.append(staged.display)
             stages.append(f"_rows_{spec.name}_{len(stages)}")
-            selects.append(_stage_file(con, spec, staged, stages[-1]))
-        rows = f"_rows_{spec.name}"
+            by_reader = _stage_file(con, staged, stages[-1])
+            select = _file_select(spec, staged, stages[-1], by_reader)
+            con.execute(f"insert into {issues} {_issues_sql(spec, select, by_reader)}")
+            typed_selects.append(f"select {kept} from ({select})")
         con.execute(
             f"create or replace temp view {rows} as "
-            + (" union all ".join(selects) or _empty_stage(spec))
+            + " union all ".join(typed_selects or [f"select {kept} from ({_empty_stage(spec)})"])
         )
-        typed = f"select *, {_typed_columns(spec)} from {rows}"
-        issues = f"_issues_{spec.name}"
-        con.execute(f"create or replace temp table {issues} as {_issues_sql(spec, typed)}")
         rows_read = int(con.execute(f"select count(*) from {rows}").fetchone()[0])
         rows_bad = int(
             con.execute(
@@ -472,26 +544,19 @@ def load_export(
         )
         if rows_bad and spec.on_invalid_row == "error":
             raise _refusal(con, spec, issues, rows_bad)
-        _write_typed(con, spec, typed, issues if rows_bad else None)
+        _write_typed(con, spec, rows, issues if rows_bad else None)
         rows_loaded = int(con.execute(f"select count(*) from {spec.table}").fetchone()[0])
         if rows_read != rows_loaded + rows_bad:  # pragma: no cover - an invariant of the SQL
             raise AssertionError(f"{spec.name}: {rows_read} read != {rows_loaded} + {rows_bad}")
         record_quarantine(con, spec.name, issues)
         record_files(con, spec.name, rows, issues)
     finally:
-        con.execute(f"drop view if exists _rows_{spec.name}")
+        con.execute(f"drop view if exists {rows}")
         for stage in stages:
             con.execute(f"drop table if exists {stage}")
     for warning in warnings:
         log.warning(warning)
     return LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
-
-
-def _typed_columns(spec: ExportSpec) -> str:
-    return ", ".join(
-        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}"
-        for c in spec.loaded
-    )
 
 
 def _write_typed(
@@ -510,7 +575,7 @@ def _write_typed(
         f" anti join {issues} i using (source_file, source_row)" if issues is not None else ""
     )
     con.execute(
-        f"create or replace table {spec.table} as select {keep} from ({typed}) t{without_issues}"
+        f"create or replace table {spec.table} as select {keep} from {typed} t{without_issues}"
     )
     set_comments(
         con,
@@ -543,20 +608,26 @@ def _refusal(
 
 
 def _empty_stage(spec: ExportSpec) -> str:
+    """No file: the columns of a `_file_select` (lineage, stage, typed, constants), no row."""
     texts = ", ".join(f"null::{c.stage_type} as {text_column(c.name)}" for c in spec.loaded)
+    typed = ", ".join(
+        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}"
+        for c in spec.loaded
+    )
     # the per-file expressions over a NULL file name keep their column types
     constants = "".join(
         f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
     ).format(file="null::varchar")
     return (
         "select null::varchar as source_file, null::varchar as file_sha256, "
-        f"null::bigint as source_row, {texts}{constants} limit 0"
+        f"null::bigint as source_row, {texts}, {typed}{constants} from (select {texts}) limit 0"
     )
 
 
-def _issues_sql(spec: ExportSpec, typed: str) -> str:
-    """Every (row, column, reason) that makes a row unusable. One cheap test per row first
-    (is any reason there?); only the rows that fail it are taken apart column by column."""
+def _issues_sql(spec: ExportSpec, staged: str, by_reader: frozenset[str]) -> str:
+    """Every (row, column, reason) that makes a row of `staged` (a `_file_select`) unusable.
+    One cheap test per row first (is any reason there?); only the rows that fail it are taken
+    apart column by column. Columns in `by_reader` were typed by the reader: no bad types."""
     reasons = []
     for c in spec.loaded:
         text = text_column(c.name)
@@ -564,14 +635,21 @@ def _issues_sql(spec: ExportSpec, typed: str) -> str:
         checks = []
         if c.required:
             checks.append(f"when {text} is null then 'missing_value'")
-        checks.append(f"when {text} is not null and {value} is null then '{c.invalid_reason}'")
+        if c.name not in by_reader:
+            checks.append(f"when {text} is not null and {value} is null then '{c.invalid_reason}'")
         if c.allowed:
             allowed = ", ".join(quote_literal(a) for a in c.allowed)
             checks.append(f"when {text} not in ({allowed}) then 'not_allowed'")
-        reasons.append((c.name, f"case {' '.join(checks)} end"))
+        if checks:
+            reasons.append((c.name, f"case {' '.join(checks)} end"))
     for rule in spec.rules:
         reasons.append(
             (rule.column, f"case when {rule.violated_when} then {quote_literal(rule.reason)} end")
+        )
+    if not reasons:
+        return (
+            "select null::varchar as source_file, null::bigint as source_row, "
+            "null::varchar as column_name, null::varchar as reason limit 0"
         )
     any_reason = " or ".join(f"({reason}) is not null" for _, reason in reasons)
     listed = ", ".join(
@@ -580,7 +658,7 @@ def _issues_sql(spec: ExportSpec, typed: str) -> str:
     return (
         "select source_file, source_row, issue.column_name, issue.reason from ("
         f"select source_file, source_row, unnest([{listed}]) as issue "
-        f"from ({typed}) where {any_reason}) where issue.reason is not null"
+        f"from ({staged}) where {any_reason}) where issue.reason is not null"
     )
 
 

@@ -257,10 +257,14 @@ def publish(
     )
     published: dict[str, int] = {}
     try:
+        # a view of the working database is published as a table (computed once, here)
         tables = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
+            "where database_name = ? and schema_name in (select unnest(?)) "
+            "union all "
+            "select schema_name, view_name, comment from duckdb_views() "
             "where database_name = ? and schema_name in (select unnest(?)) order by all",
-            [source, list(schemas)],
+            [source, list(schemas)] * 2,
         ).fetchall()
         columns = con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() "

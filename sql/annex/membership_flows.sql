@@ -34,9 +34,10 @@ with year_end_counts as (
     group by all
 ),
 
+-- spells by member number (the same spells core.member_spells publishes under pseudonyms)
 spell_starts as (
     select year(start_date) as year, count(*) as new_members
-    from core.member_spells group by all
+    from staging.member_spells group by all
 ),
 
 spell_ends as (
@@ -47,7 +48,7 @@ spell_ends as (
            count(*) filter (where exit_reason = 'bankruptcy') as exits_bankruptcy,
            count(*) filter (where exit_reason = 'winding_up') as exits_winding_up,
            count(*) filter (where exit_reason = 'transfer') as exits_transfer
-    from core.member_spells
+    from staging.member_spells
     where end_date is not null
     group by all
 ),

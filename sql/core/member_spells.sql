@@ -1,4 +1,5 @@
 /*
+materialized: view  # published as a table; in the working database a view saves a copy
 description: >
   Membership spells, by pseudonym: a spell starts at the operation that takes a member's total
   holding from zero to more than zero (a subscription or a transfer received) and ends at the

@@ -42,7 +42,7 @@ annex_models = sql_model_assets(
             deps=[
                 "core.years",
                 "core.member_counts",
-                "core.member_spells",
+                "staging.member_spells",
                 "ingest.subscription_requests",
                 "ingest.operation_requests",
             ],

@@ -52,7 +52,7 @@ governance_models = sql_model_assets(
     models=[
         Model(
             "annex/governance_facts.sql",
-            deps=[FACTS_TABLE, "ingest.cooperators", "core.member_spells"],
+            deps=[FACTS_TABLE, "ingest.cooperators", "staging.member_spells"],
             checks=[PARTNER_CHECK],
         )
     ],

@@ -400,7 +400,7 @@ PARTNER_CHECK = SqlCheck(
             select strip_accents(lower(trim(c.company_name))) as name,
                    year(s.start_date) as joined
             from ingest.cooperators c
-            join core.member_spells s using (member_key)
+            join staging.member_spells s on s.member_number = c.cooperator_register_number
             where c.is_company and c.company_name is not null
         )
         select p.year, p.key_path,

@@ -135,7 +135,7 @@ SHARE_OPERATIONS = ExportSpec(
         ),
         RowRule("reason", "operation_type = 'sell_back' and reason is null", "missing_value"),
     ),
-    # No per-row pseudonym here: core.share_legs takes each member's key from ingest.cooperators
+    # No per-row pseudonym here: core.member_spells takes each member's key from ingest.cooperators
     # (one HMAC per member instead of two per operation).
     on_invalid_row="error",
 )
@@ -158,7 +158,7 @@ SUBSCRIPTION_REQUESTS = ExportSpec(
         _member_number("cooperator_register_number"),
         Column("is_company", "BOOLEAN"),
         Column("lang", allowed=LANGS),
-        Column("zip"),
+        Column("zip", load=False),  # an applicant's postcode: no figure uses it
     ),
     on_invalid_row="error",
 )

@@ -38,6 +38,7 @@ from pipelines.lib.exports import (
     load_export,
     quote_identifier,
     read_header,
+    readable_csv,
     text_column,
     trimmed,
 )
@@ -225,7 +226,7 @@ def _responses_file(
         texts.append(f"map([{keys}], [{values}]) as {text_column(_ANSWERS.name)}")
     else:
         texts.append(f"map([]::varchar[], []::varchar[]) as {text_column(_ANSWERS.name)}")
-    reader = csv_reader_sql(path, header, spec, display, scratch)
+    reader = csv_reader_sql(readable_csv(path, spec, display, scratch), header, spec)
     return StagedFile(display, file_sha256(path), f"select {', '.join(texts)} from {reader}")
 
 
