@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.lib.exports import ExportError, load_csv_export
 from pipelines.lib.sources.assembly import VOTES
-from pipelines.lib.sources.register import COOPERATORS, choose_snapshot
+from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
 from tests.helpers import build, query
@@ -104,7 +104,6 @@ def test_national_number_is_never_read(settings, con):
     load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
     columns = [row[0] for row in con.execute("describe ingest.cooperators").fetchall()]
     assert "national_number" not in columns
-    assert "member_key" in columns
 
 
 def test_unknown_column_is_a_warning(settings, con):
@@ -185,3 +184,27 @@ def test_row_numbers_stay_record_numbers_in_a_large_file(settings, con, bad_row)
         "or (source_row % 997 = 0) <> contains(company_name, chr(10))"
     ).fetchone()
     assert mismatched == (0,)
+
+
+def test_pseudonyms_are_hashed_once_per_member_and_again_when_the_key_changes(settings, con):
+    def load(numbers: list[int]) -> None:
+        rows = [{"cooperator_register_number": n, "is_company": "False"} for n in numbers]
+        path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows)
+        load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+
+    def keys() -> dict[int, str]:
+        return dict(con.execute("select * from ingest.member_keys").fetchall())
+
+    load([1, 2])
+    assert refresh_member_keys(con) == 2
+    first = keys()
+    expected = con.execute("select pseudonym(1), pseudonym(2)").fetchone()
+    assert (first[1], first[2]) == expected and len(first[1]) == 64
+    load([1, 2, 3])
+    assert refresh_member_keys(con) == 1  # only the new member
+    assert keys()[1] == first[1] and set(keys()) == {1, 2, 3}
+    load([2, 3])  # a corrected export without member 1
+    assert refresh_member_keys(con) == 0 and set(keys()) == {2, 3}
+    con.execute(pseudonym_macro_sql(b"another key"))
+    assert refresh_member_keys(con) == 2  # a new key: every pseudonym again
+    assert keys()[2] == con.execute("select pseudonym(2)").fetchone()[0] != first[2]

@@ -27,6 +27,7 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,7 +183,7 @@ class StagedFile:
     """
 
     display: str
-    sha256: str
+    sha256: str | Future[str]  # a file's hash may still be computing (see `hash_in_background`)
     rows: str
     kind: str = "CSV"
     row_number: str = "rowid + 1"
@@ -202,6 +203,15 @@ class LoadResult:
     rows_loaded: int
     rows_quarantined: int
     warnings: list[str]
+
+
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+def hash_in_background(path: Path) -> Future[str]:
+    """The file's SHA-256, computed in a thread while DuckDB reads the file (hashlib releases
+    the GIL on large blocks, so a 600 MB export's hash costs no wall time)."""
+    return _HASHING.submit(file_sha256, path)
 
 
 def file_sha256(path: Path) -> str:
@@ -326,7 +336,7 @@ def _csv_file(
     )
     return StagedFile(
         display,
-        file_sha256(path),
+        hash_in_background(path),
         f"select {texts} from {csv_reader_sql(readable, header, spec)}",
         typed_rows=(
             f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
@@ -471,6 +481,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) 
     return frozenset()
 
 
+def _digest(staged: StagedFile) -> str:
+    return staged.sha256 if isinstance(staged.sha256, str) else staged.sha256.result()
+
+
 def _file_select(
     spec: ExportSpec, staged: StagedFile, table: str, by_reader: frozenset[str]
 ) -> str:
@@ -487,7 +501,7 @@ def _file_select(
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
-        f"{quote_literal(staged.sha256)} as file_sha256, "
+        f"{quote_literal(_digest(staged))} as file_sha256, "
         f"cast({staged.row_number} as bigint) as source_row, {texts}, {typed}{constants} "
         f"from {table}"
     )

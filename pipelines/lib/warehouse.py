@@ -201,16 +201,23 @@ def set_comments(
     description: str | None,
     columns: dict[str, str] | None,
 ) -> None:
-    """Table and column comments, readable from duckdb_tables() and duckdb_columns()."""
-    if description:
-        con.execute(f"comment on table {table} is {quote_literal(description.strip())}")
+    """Table and column comments, readable from duckdb_tables() and duckdb_columns().
+
+    All in one statement batch and one transaction: each comment committed on its own would
+    cost a write of the database's log.
+    """
     existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+    statements = []
+    if description:
+        statements.append(f"comment on table {table} is {quote_literal(description.strip())}")
     for column, comment in (columns or {}).items():
         if column not in existing:
             raise ValueError(f"{table}: comment for unknown column {column!r}")
-        con.execute(
+        statements.append(
             f'comment on column {table}."{column}" is {quote_literal(str(comment).strip())}'
         )
+    if statements:
+        con.execute("begin transaction; " + "; ".join(statements) + "; commit")
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:

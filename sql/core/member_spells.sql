@@ -15,7 +15,7 @@ columns:
     resignation (a withdrawal that ends the membership counts as one), exclusion, death,
     bankruptcy, winding_up, or transfer when the member gave away all shares.
 */
-select c.member_key, s.spell_no, s.start_date, s.joined_by, s.start_class, s.end_date,
+select k.member_key, s.spell_no, s.start_date, s.joined_by, s.start_class, s.end_date,
        s.exit_reason
 from staging.member_spells s
-join ingest.cooperators c on c.cooperator_register_number = s.member_number
+join ingest.member_keys k on k.member_number = s.member_number

@@ -11,5 +11,6 @@ columns:
   lang: Preferred language (nl_BE, fr_BE, en_US, de_DE).
   country_id: Country (ISO 3166-1 alpha-2).
 */
-select member_key, is_company, gender, lang, country_id
-from ingest.cooperators
+select k.member_key, c.is_company, c.gender, c.lang, c.country_id
+from ingest.cooperators c
+join ingest.member_keys k on k.member_number = c.cooperator_register_number

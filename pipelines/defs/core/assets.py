@@ -24,8 +24,8 @@ core_models = sql_model_assets(
     "core_models",
     group="core",
     models=[
-        Model("core/members.sql", deps=["ingest.cooperators"]),
-        Model("core/member_spells.sql", deps=["staging.member_spells", "ingest.cooperators"]),
+        Model("core/members.sql", deps=["ingest.cooperators", "ingest.member_keys"]),
+        Model("core/member_spells.sql", deps=["staging.member_spells", "ingest.member_keys"]),
         Model(
             "core/years.sql",
             deps=[

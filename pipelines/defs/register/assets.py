@@ -4,8 +4,14 @@ import dagster as dg
 
 from pipelines.lib.assets import check_spec, evaluate_check, export_materialization, key_of
 from pipelines.lib.exports import load_csv_export
+from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.sources.register import REGISTER_SPECS, choose_snapshot
+from pipelines.lib.sources.register import (
+    MEMBER_KEYS_TABLE,
+    REGISTER_SPECS,
+    choose_snapshot,
+    refresh_member_keys,
+)
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
 
 
@@ -18,6 +24,15 @@ from pipelines.lib.sources.register_checks import REGISTER_CHECKS
             kinds={"duckdb", "csv"},
         )
         for spec in REGISTER_SPECS.values()
+    ]
+    + [
+        dg.AssetSpec(
+            key_of(MEMBER_KEYS_TABLE),
+            description="Every member's pseudonym (private: never published).",
+            group_name="register",
+            kinds={"duckdb"},
+            deps=[key_of("ingest.cooperators")],
+        )
     ],
     check_specs=[check_spec(check) for check in REGISTER_CHECKS],
     name="register_snapshot",
@@ -39,5 +54,11 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                 snapshot=snapshot.stamp or "unsuffixed",
                 ignored_snapshot_files=", ".join(ignored) or "none",
             )
+        hashed = refresh_member_keys(con)
+        yield dg.MaterializeResult(
+            asset_key=key_of(MEMBER_KEYS_TABLE),
+            metadata=table_metadata(con, MEMBER_KEYS_TABLE, preview=False)
+            | {"members_hashed": hashed},
+        )
         for check in REGISTER_CHECKS:
             yield evaluate_check(con, check)

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from pipelines.lib.exports import Column, ExportError, ExportSpec, RowRule
+from pipelines.lib.warehouse import set_comments
 
 REGISTER_FILES = ("cooperators", "share_operations", "subscription_requests", "operation_requests")
 SHARE_CLASSES = ("A", "B", "C")
@@ -90,8 +93,6 @@ COOPERATORS = ExportSpec(
         Column("country_id", parse="case when regexp_full_match({v}, '[A-Z]{{2}}') then {v} end"),
         Column("lang", allowed=LANGS),
     ),
-    derived={"member_key": "pseudonym(cooperator_register_number)"},
-    derived_descriptions={"member_key": "HMAC-SHA-256 pseudonym of the member number."},
     on_invalid_row="error",
 )
 
@@ -135,7 +136,7 @@ SHARE_OPERATIONS = ExportSpec(
         ),
         RowRule("reason", "operation_type = 'sell_back' and reason is null", "missing_value"),
     ),
-    # No per-row pseudonym here: core.member_spells takes each member's key from ingest.cooperators
+    # No per-row pseudonym here: core.member_spells takes each member's from ingest.member_keys
     # (one HMAC per member instead of two per operation).
     on_invalid_row="error",
 )
@@ -184,6 +185,48 @@ OPERATION_REQUESTS = ExportSpec(
     ),
     on_invalid_row="error",
 )
+
+MEMBER_KEYS_TABLE = "ingest.member_keys"
+_KEY_PROBE_TABLE = "ingest.member_key_probe"
+
+
+def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
+    """Keep `ingest.member_keys` (member number -> pseudonym) in step with the register.
+
+    An HMAC per member costs seconds on a large register, and a member's pseudonym never
+    changes while the key stays the same: only members new to the register are hashed. The
+    pseudonym of a number no member has (-1) is kept beside the table; when the key changes,
+    so does that probe, and every pseudonym is computed again. Returns the members hashed.
+    """
+    con.execute(
+        f"create table if not exists {MEMBER_KEYS_TABLE} (member_number bigint, member_key varchar)"
+    )
+    con.execute(f"create table if not exists {_KEY_PROBE_TABLE} (probe varchar)")
+    probe = con.execute("select pseudonym(-1)").fetchone()[0]
+    stored = con.execute(f"select probe from {_KEY_PROBE_TABLE}").fetchall()
+    if stored != [(probe,)]:
+        con.execute(f"delete from {MEMBER_KEYS_TABLE}")
+        con.execute(f"delete from {_KEY_PROBE_TABLE}")
+        con.execute(f"insert into {_KEY_PROBE_TABLE} values (?)", [probe])
+    con.execute(
+        f"delete from {MEMBER_KEYS_TABLE} where member_number in (select member_number "
+        f"from {MEMBER_KEYS_TABLE} anti join ingest.cooperators c "
+        "on c.cooperator_register_number = member_number)"
+    )
+    added = con.execute(
+        f"insert into {MEMBER_KEYS_TABLE} select distinct c.cooperator_register_number, "
+        "pseudonym(c.cooperator_register_number) from ingest.cooperators c "
+        f"anti join {MEMBER_KEYS_TABLE} k on k.member_number = c.cooperator_register_number"
+    ).fetchone()[0]
+    set_comments(
+        con,
+        MEMBER_KEYS_TABLE,
+        "Every member's pseudonym: HMAC-SHA-256 of the member number with the deployment's "
+        "key (private: links pseudonyms to member numbers; never published).",
+        {"member_number": "Member number.", "member_key": "Its pseudonym."},
+    )
+    return int(added)
+
 
 REGISTER_SPECS = {
     spec.name: spec
