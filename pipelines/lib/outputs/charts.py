@@ -731,9 +731,11 @@ class StaticJob:
             "scale": scale,
         }
 
-    def key(self) -> str:
+    def key(self, figure_json: bytes | None = None) -> str:
+        """What the file is made from: the figure (`figure_json`, when already serialised),
+        the export options and the libraries' versions."""
         digest = hashlib.sha256()
-        digest.update(self.figure.to_json().encode())
+        digest.update(figure_json or self.figure.to_json().encode())
         digest.update(json.dumps(self.opts, sort_keys=True).encode())
         digest.update(f"plotly {plotly.__version__} kaleido {_kaleido_version()}".encode())
         return digest.hexdigest()
@@ -885,7 +887,11 @@ def export_static(
             cache = json.loads(cache_path.read_text())
         except ValueError:
             cache = {}
-    keys = {job.path: job.key() for job in jobs}
+    serialised: dict[int, bytes] = {}  # a figure's SVG and PNG share one serialisation
+    for job in jobs:
+        if id(job.figure) not in serialised:
+            serialised[id(job.figure)] = job.figure.to_json().encode()
+    keys = {job.path: job.key(serialised[id(job.figure)]) for job in jobs}
 
     def up_to_date(job: StaticJob) -> bool:
         return job.path.exists() and cache.get(_relative(job.path, outputs_dir)) == keys[job.path]

@@ -9,6 +9,7 @@ say so and skip it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,20 @@ class AnnexData:
         """A published table (e.g. 'annex.staff_training'), or None when it is not published."""
         return self.tables.get(name)
 
+    @functools.cached_property
+    def catalog_labels(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """(section table, section column) -> the figure catalog's Dutch and French label."""
+        catalog = self.table("annex.figure_catalog")
+        needed = {"section_table", "section_column", "label_nl", "label_fr"}
+        if catalog is None or not needed <= set(catalog.columns):
+            return {}
+        labels: dict[tuple[str, str], tuple[str, str]] = {}
+        for row in catalog[sorted(needed)].itertuples(index=False):
+            labels.setdefault(
+                (row.section_table, row.section_column), (str(row.label_nl), str(row.label_fr))
+            )
+        return labels
+
     def has_columns(self, name: str, *columns: str) -> bool:
         frame = self.table(name)
         return frame is not None and all(column in frame.columns for column in columns)
@@ -104,7 +119,25 @@ class AnnexData:
 
 
 def load_annex_data(settings: Settings) -> AnnexData:
-    """Read the annex and quality tables of the publication, read-only, in one connection."""
+    """Read the annex and quality tables of the publication, read-only, in one connection.
+
+    The output steps of one build all read the same publication: it is read once, and read
+    again only when the file changed (the last one read is kept).
+    """
+    path = settings.publication_path
+    stat = path.stat()
+    version = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    if _LAST_READ and _LAST_READ[0] == version:
+        return _LAST_READ[1]
+    data = _read_annex_data(settings)
+    _LAST_READ[:] = [version, data]
+    return data
+
+
+_LAST_READ: list[object] = []  # [publication version, AnnexData]
+
+
+def _read_annex_data(settings: Settings) -> AnnexData:
     with read_publication(settings) as con:
         tables = con.execute(
             "select schema_name || '.' || table_name, comment from duckdb_tables() "

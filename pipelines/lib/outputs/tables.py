@@ -153,13 +153,7 @@ def column_headers(data: AnnexData, table: str, column: str) -> tuple[str, str]:
     """Dutch and French header of a column: from HEADERS, else from the figure catalog."""
     if column in HEADERS:
         return HEADERS[column]
-    catalog = data.table("annex.figure_catalog")
-    if catalog is not None and {"section_table", "section_column"} <= set(catalog.columns):
-        match = catalog[(catalog["section_table"] == table) & (catalog["section_column"] == column)]
-        if not match.empty:
-            row = match.iloc[0]
-            return str(row["label_nl"]), str(row["label_fr"])
-    return HEADERS.get(column, (column, column))
+    return data.catalog_labels.get((table, column), (column, column))
 
 
 # --- CSV --------------------------------------------------------------------------------------
