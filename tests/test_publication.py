@@ -105,3 +105,12 @@ def test_duplicate_operation_number_blocks_publication_naming_the_rows(settings)
     failed = {check.name: check for check in outcome.failed_checks}
     assert "operation_numbers_unique" in failed
     assert "| [1 2] " in failed["operation_numbers_unique"].metadata["offenders"]
+
+
+def test_published_annex_tables_keep_their_order(sample_build):
+    """A report author's `select * from annex.figures` reads the rows in the model's order."""
+    with read_publication(sample_build) as con:
+        rows = con.execute("select year, figure_id from annex.figures").fetchall()
+        flows = con.execute("select year from annex.membership_flows").fetchall()
+    assert len(rows) > 500 and rows == sorted(rows)
+    assert flows == sorted(flows)

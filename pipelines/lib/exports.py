@@ -28,7 +28,6 @@ import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,7 +35,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from pipelines.lib.warehouse import quote_literal, set_comments
+from pipelines.lib.warehouse import insertion_order, quote_literal, set_comments
 
 log = logging.getLogger(__name__)
 
@@ -449,19 +448,6 @@ def load_workbook_export(
 
 
 # --- the core ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Within: tables keep rows in the order they are written. The build otherwise lets DuckDB
-    reorder rows (`preserve_insertion_order = false`), which makes writing large tables cheaper;
-    a staged file needs its order, because a row's position is its record number."""
-    previous = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
-    con.execute("set preserve_insertion_order = true")
-    try:
-        yield
-    finally:
-        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
 
 def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> frozenset[str]:

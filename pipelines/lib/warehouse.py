@@ -11,6 +11,7 @@ DuckDB allows one writer per file across processes, so:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -124,6 +125,20 @@ def build_lock(settings: Settings, *, wait_seconds: float = 0.0) -> Iterator[Non
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Within: tables keep rows in the order they are written. The build otherwise lets DuckDB
+    reorder rows (`preserve_insertion_order = false`), which makes writing large tables cheaper;
+    a staged file needs its order (a row's position is its record number), and the published
+    annex tables keep theirs for readers who select without ORDER BY."""
+    previous = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("set preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if previous else 'false'}")
 
 
 # --- SQL models -------------------------------------------------------------------------------
@@ -281,7 +296,9 @@ def publish(
         for schema in sorted({schema for schema, _, _ in tables}):
             con.execute(f"create schema coop.{schema}")
         for schema, table, comment in tables:
-            con.execute(f"create table coop.{schema}.{table} as from {source}.{schema}.{table}")
+            # small tables keep the order their query gave them; core's large ones need none
+            with insertion_order(con) if schema != "core" else contextlib.nullcontext():
+                con.execute(f"create table coop.{schema}.{table} as from {source}.{schema}.{table}")
             column_comments = {
                 column: text for s, t, column, text in columns if (s, t) == (schema, table)
             }
