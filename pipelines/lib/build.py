@@ -50,6 +50,11 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                     progress(f"{elapsed}  ▶ {event.step_key}")
                 elif kind == "STEP_FAILURE":
                     progress(f"{elapsed}  ✗ {event.step_key} failed")
+                elif kind == "ASSET_MATERIALIZATION":
+                    made = event.event_specific_data.materialization
+                    rows = made.metadata.get("dagster/row_count")
+                    counted = f" ({rows.value:,} rows)" if rows is not None else ""
+                    progress(f"{elapsed}    · {made.asset_key.to_user_string()}{counted}")
                 elif kind == "ASSET_CHECK_EVALUATION":
                     data = event.event_specific_data
                     mark = "✓" if data.passed else "✗"
