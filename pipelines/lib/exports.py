@@ -2,13 +2,15 @@
 lineage.
 
 Every export is described by an `ExportSpec` (its columns, their types and allowed values, and
-row rules). A reader turns each file into rows of text, one column per spec column:
-- `load_csv_export` uses DuckDB's own CSV reader (everything as text, one scan);
+row rules). A reader turns each file into rows, one column per spec column:
+- `load_csv_export` uses DuckDB's own CSV reader, which types numbers and ISO dates itself (the
+  rest is text); when it meets a value it cannot type, the file is read again as text so that
+  the unusable rows and their reasons can be named;
 - `load_workbook_export` uses python-calamine to read one sheet of each Excel workbook, skips the
   rows above the header and the rows that are not data (a totals row), and hands the cells to
   DuckDB as a frame of text columns.
-Both hand their rows to one core, `load_export`, which types each column in SQL and splits the
-rows between the typed table and the quarantine, so that rows read = rows loaded + rows
+Both hand their rows to one core, `load_export`, which types the remaining columns in SQL and
+splits the rows between the typed table and the quarantine, so that rows read = rows loaded + rows
 quarantined, and every loaded row keeps its file, the file's sha256 and its row number (the
 1-based record number after the header of a CSV, the row number Excel shows in a workbook).
 
