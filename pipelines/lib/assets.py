@@ -108,13 +108,12 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
     so that nothing downstream (publication included) runs. Models of a private schema (keyed
     by member number) show no preview.
     """
-    by_table = {sql_model(m.relative).qualified_name: m for m in models}
+    loaded = [(sql_model(m.relative), m) for m in models]
+    by_table = {model.qualified_name: (model, m) for model, m in loaded}
     inside = graphlib.TopologicalSorter(
-        {table: [d for d in m.deps if d in by_table] for table, m in by_table.items()}
+        {table: [d for d in m.deps if d in by_table] for table, (_, m) in by_table.items()}
     )
-    order = [
-        (sql_model(by_table[table].relative), by_table[table]) for table in inside.static_order()
-    ]
+    order = [by_table[table] for table in inside.static_order()]
 
     @dg.multi_asset(
         name=name,

@@ -50,6 +50,8 @@ DUCKDB_ENCODINGS = {
     "utf-16": "utf-16",
 }
 
+# Every ingested row's lineage: its file, the file's hash, its row number.
+LINEAGE = ("source_file", "file_sha256", "source_row")
 QUARANTINE_TABLE = "quality.quarantine"
 INGEST_LOG_TABLE = "quality.ingest_files"
 
@@ -518,7 +520,7 @@ def load_export(
     typed_selects: list[str] = []
     displays: list[str] = []
     kept = ", ".join(
-        ["source_file", "file_sha256", "source_row"]
+        list(LINEAGE)
         + [quote_identifier(c.typed_name) for c in spec.loaded]
         + list(spec.extra_columns_sql)
     )
@@ -568,7 +570,7 @@ def _write_typed(
     listed in `issues` (None: there are none)."""
     con.execute("create schema if not exists ingest")
     keep = ", ".join(
-        ["source_file", "file_sha256", "source_row"]
+        list(LINEAGE)
         + [quote_identifier(c.typed_name) for c in spec.kept]
         + [f"{expression} as {name}" for name, expression in spec.derived.items()]
         + list(spec.extra_columns_sql)

@@ -172,9 +172,7 @@ class SqlModel:
 
     @functools.cached_property
     def _parts(self) -> tuple[dict, str]:
-        return self._split()
-
-    def _split(self) -> tuple[dict, str]:
+        """The doc block (parsed) and the query, read once."""
         text = self.path.read_text(encoding="utf-8")
         stripped = text.lstrip()
         if stripped.startswith("/*"):
@@ -250,10 +248,6 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     con.execute(f"create or replace {kind} {model.qualified_name} as\n{model.query}")
     doc = model.doc
     set_comments(con, model.qualified_name, doc.get("description"), doc.get("columns"))
-
-
-def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(con.execute(f"select count(*) from {table}").fetchone()[0])
 
 
 # --- publication ------------------------------------------------------------------------------
