@@ -5,9 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.lib.exports import ExportError, load_csv_export
+from pipelines.lib.exports import ExportError, file_sha256, load_csv_export
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
+from pipelines.lib.sources.register_checks import all_distinct
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
 from tests.helpers import build, query
@@ -208,3 +209,45 @@ def test_pseudonyms_are_hashed_once_per_member_and_again_when_the_key_changes(se
     con.execute(pseudonym_macro_sql(b"another key"))
     assert refresh_member_keys(con) == 2  # a new key: every pseudonym again
     assert keys()[2] == con.execute("select pseudonym(2)").fetchone()[0] != first[2]
+
+
+@pytest.mark.parametrize(
+    ("values", "distinct"),
+    [
+        ([], True),
+        ([5, 3, 4], True),
+        ([5, 3, 5], False),
+        ([-(2**40), 2**40], False),  # too wide for the bitmap: not proven, the query decides
+        ([1, None], False),  # a NULL is not proven distinct: the query decides
+    ],
+)
+def test_distinct_numbers_are_proven_by_a_bitmap(con, values, distinct):
+    con.execute("create table t (n bigint)")
+    for value in values:
+        con.execute("insert into t values (?)", [value])
+    assert all_distinct("t", "n")(con) is distinct
+
+
+def test_lineage_names_each_rows_file_and_hash(settings, con):
+    """Votes of several files: each row's file name and hash are those of its own file."""
+    build_votes = {"2023-06-13": ["1", "2"], "2024-06-18": ["1", "2", "3"]}
+    for day, members in build_votes.items():
+        path = settings.raw_dir / "assembly" / f"ga_{day}.csv"
+        write_csv(
+            path,
+            ["member_number", "channel", "voted_at", "proxy_holder"],
+            [
+                {"member_number": m, "channel": "online", "voted_at": f"{day}T10:00:00+02:00"}
+                for m in members
+            ],
+        )
+    files = sorted((settings.raw_dir / "assembly").glob("*.csv"))
+    load_csv_export(con, VOTES, files, settings.raw_dir)
+    rows = con.execute(
+        "select source_file, file_sha256, count(*), min(source_row), max(source_row) "
+        "from ingest.votes group by all order by all"
+    ).fetchall()
+    assert rows == [
+        ("assembly/ga_2023-06-13.csv", file_sha256(files[0]), 2, 1, 2),
+        ("assembly/ga_2024-06-18.csv", file_sha256(files[1]), 3, 1, 3),
+    ]

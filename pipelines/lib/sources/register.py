@@ -54,13 +54,22 @@ def choose_snapshot(register_dir: Path) -> Snapshot:
     return Snapshot(newest or None, files, sorted(ignored))
 
 
-def _member_number(name: str, required: bool = False, description: str = "") -> Column:
-    return Column(name, "BIGINT", required=required, description=description)
+def _member_number(
+    name: str, required: bool = False, description: str = "", keep: bool = True
+) -> Column:
+    return Column(name, "BIGINT", required=required, description=description, keep=keep)
 
 
-def _share_class(name: str, required: bool = False, description: str = "") -> Column:
+def _share_class(
+    name: str, required: bool = False, description: str = "", keep: bool = True
+) -> Column:
     return Column(
-        name, "VARCHAR", required=required, allowed=SHARE_CLASSES, description=description
+        name,
+        "VARCHAR",
+        required=required,
+        allowed=SHARE_CLASSES,
+        description=description,
+        keep=keep,
     )
 
 
@@ -148,17 +157,19 @@ SUBSCRIPTION_REQUESTS = ExportSpec(
         Column("id", "BIGINT", required=True, target="request_id"),
         Column("date", "DATE", required=True, target="request_date"),
         Column("type", required=True, allowed=("new", "increase"), target="request_type"),
-        _share_class("share_short_name"),
-        Column("ordered_parts", "INTEGER"),
+        # validated, not kept: the figures count applications by date, type and state (the
+        # largest register file after the journal; an applicant's attributes are not needed)
+        _share_class("share_short_name", keep=False),
+        Column("ordered_parts", "INTEGER", keep=False),
         Column(
             "state",
             required=True,
             allowed=("draft", "blocked", "waiting", "done", "paid", "cancelled", "transfer"),
         ),
         Column("refusal_reason"),
-        _member_number("cooperator_register_number"),
-        Column("is_company", "BOOLEAN"),
-        Column("lang", allowed=LANGS),
+        _member_number("cooperator_register_number", keep=False),
+        Column("is_company", "BOOLEAN", keep=False),
+        Column("lang", allowed=LANGS, keep=False),
         Column("zip", load=False),  # an applicant's postcode: no figure uses it
     ),
     on_invalid_row="error",
