@@ -244,8 +244,15 @@ def quote_identifier(name: str) -> str:
 
 
 def trimmed(cell: str) -> str:
-    """SQL: a cell of the file as text, trimmed, NULL when empty."""
-    return f"nullif(trim({cell}), '')"
+    """SQL: a cell of the file as text without the spaces around it, NULL when empty.
+
+    Few cells have spaces to remove: testing either end first (a prefix and a suffix test) and
+    trimming only those that need it spares a copy of every other cell (~1 s per 10 M rows).
+    """
+    return (
+        f"case when {cell} like ' %' or {cell} like '% ' then nullif(trim({cell}, ' '), '') "
+        f"else nullif({cell}, '') end"
+    )
 
 
 def _header_names(cells: Sequence[str], display: str, blank_ok: bool = False) -> list[str]:

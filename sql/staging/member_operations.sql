@@ -11,7 +11,6 @@ columns:
   operation_no: register_number_operation of the journal.
   operation_date: Effective date of the operation.
   operation_type: subscription, transfer, sell_back or convert.
-  leg: giver or receiver (transfer to another member), member otherwise.
   reason: Reason of a sell_back (resignation, exclusion, death, bankruptcy, winding_up, withdrawal).
   shares_a: Shares of class A added (positive) or removed (negative) by the operation.
   shares_b: Same for class B.
@@ -28,13 +27,7 @@ with member_changes as (
     -- one row per member an operation concerns: its member (the giver of a transfer) and, for
     -- a transfer to someone else, the receiver; a conversion changes two classes of one member
     select cooperator_register_number as member_number,
-           register_number_operation as operation_no, operation_date, operation_type,
-           case
-               when operation_type = 'transfer'
-                    and partner_to_register_number <> cooperator_register_number then 'giver'
-               else 'member'
-           end as leg,
-           reason,
+           register_number_operation as operation_no, operation_date, operation_type, reason,
            case
                -- a transfer to oneself changes nothing
                when operation_type = 'transfer'
@@ -48,14 +41,14 @@ with member_changes as (
     from ingest.share_operations
     union all
     select partner_to_register_number, register_number_operation, operation_date,
-           operation_type, 'receiver', reason, quantity, share_short_name, null, 0
+           operation_type, reason, quantity, share_short_name, null, 0
     from ingest.share_operations
     where operation_type = 'transfer'
       and partner_to_register_number <> cooperator_register_number
 ),
 
 class_changes as (
-    select member_number, operation_no, operation_date, operation_type, leg, reason,
+    select member_number, operation_no, operation_date, operation_type, reason,
            (case when share_class = 'A' then shares else 0 end)
            + (case when target_class = 'A' then target_shares else 0 end) as shares_a,
            (case when share_class = 'B' then shares else 0 end)
@@ -79,7 +72,7 @@ running as (
     )
 )
 
-select member_number, operation_no, operation_date, operation_type, leg, reason,
+select member_number, operation_no, operation_date, operation_type, reason,
        shares_a, shares_b, shares_c, holding_a, holding_b, holding_c,
        holding_a + holding_b + holding_c - (shares_a + shares_b + shares_c) as total_before,
        holding_a + holding_b + holding_c as total_after,
