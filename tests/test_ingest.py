@@ -8,7 +8,7 @@ import pytest
 from pipelines.lib.exports import ExportError, file_sha256, load_csv_export
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
-from pipelines.lib.sources.register_checks import all_distinct
+from pipelines.lib.sources.register_checks import all_distinct, operations_name_known_members
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
 from tests.helpers import build, query
@@ -251,3 +251,21 @@ def test_lineage_names_each_rows_file_and_hash(settings, con):
         ("assembly/ga_2023-06-13.csv", file_sha256(files[0]), 2, 1, 2),
         ("assembly/ga_2024-06-18.csv", file_sha256(files[1]), 3, 1, 3),
     ]
+
+
+@pytest.mark.parametrize(
+    ("member", "receiver", "known"),
+    [(1, None, True), (3, 1, True), (2, None, False), (1, 99, False), (0, None, False)],
+)
+def test_known_members_are_proven_by_a_bitmap(con, member, receiver, known):
+    con.execute("create schema ingest")
+    con.execute(
+        "create table ingest.cooperators as "
+        "select * from (values (1), (3), (4)) t(cooperator_register_number)"
+    )
+    con.execute(
+        "create table ingest.share_operations as select ?::bigint as cooperator_register_number, "
+        "?::bigint as partner_to_register_number",
+        [member, receiver],
+    )
+    assert operations_name_known_members(con) is known

@@ -18,38 +18,43 @@ columns:
     bankruptcy, winding_up, or transfer when the member gave away all shares.
 */
 with boundaries as (
+    -- the operations where a spell starts or ends; per member they alternate (start, end,
+    -- start, ...), so the end of a spell is the boundary that follows its start
     select *,
-           total_before <= 0 and total_after > 0 as starts_spell,
-           total_before > 0 and total_after <= 0 as ends_spell
+           total_before <= 0 and total_after > 0 as starts_spell
     from staging.member_operations
     where (total_before <= 0 and total_after > 0) or (total_before > 0 and total_after <= 0)
 ),
 
-numbered as (
+paired as (
     select *,
-           sum(case when starts_spell then 1 else 0 end) over (
-               partition by member_number order by operation_date, operation_no
-               rows between unbounded preceding and current row
-           ) as spell_no
+           sum(case when starts_spell then 1 else 0 end) over member_boundaries as spell_no,
+           lead(operation_date) over member_boundaries as end_date,
+           lead(operation_no) over member_boundaries as end_operation_no,
+           lead(operation_type) over member_boundaries as end_type,
+           lead(reason) over member_boundaries as end_reason
     from boundaries
+    window member_boundaries as (
+        partition by member_number order by operation_date, operation_no
+        rows between unbounded preceding and current row
+    )
 )
 
-select s.member_number, s.spell_no, s.operation_date as start_date,
-       s.operation_no as start_operation_no,
-       case when s.operation_type = 'transfer' then 'transfer' else 'subscription' end
+select member_number, spell_no, operation_date as start_date,
+       operation_no as start_operation_no,
+       case when operation_type = 'transfer' then 'transfer' else 'subscription' end
            as joined_by,
        case
-           when s.shares_a >= s.shares_b and s.shares_a >= s.shares_c then 'A'
-           when s.shares_b >= s.shares_c then 'B'
+           when shares_a >= shares_b and shares_a >= shares_c then 'A'
+           when shares_b >= shares_c then 'B'
            else 'C'
        end as start_class,
-       e.operation_date as end_date, e.operation_no as end_operation_no,
+       end_date, end_operation_no,
        case
-           when e.operation_type = 'transfer' then 'transfer'
-           when e.reason = 'withdrawal' then 'resignation'
-           else e.reason
+           when end_operation_no is null then null
+           when end_type = 'transfer' then 'transfer'
+           when end_reason = 'withdrawal' then 'resignation'
+           else end_reason
        end as exit_reason
-from numbered s
-left join numbered e
-    on e.member_number = s.member_number and e.spell_no = s.spell_no and e.ends_spell
-where s.starts_spell
+from paired
+where starts_spell

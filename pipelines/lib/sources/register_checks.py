@@ -33,6 +33,38 @@ def all_distinct(table: str, column: str) -> Callable[[duckdb.DuckDBPyConnection
     return test
 
 
+def operations_name_known_members(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every member and transfer receiver of the journal is in cooperators.csv:
+    each operation tests its members' bits in a bitmap of the member numbers (0.3 s for
+    10 M operations, where the anti-joins take 1 s)."""
+    low, high = con.execute(
+        "select min(cooperator_register_number), max(cooperator_register_number) "
+        "from ingest.cooperators"
+    ).fetchone()
+    if low is None or high - low >= _BITMAP_RANGE:
+        return False
+
+    def unknown(column: str) -> str:
+        return (
+            f"case when o.{column} between {low} and {high} "
+            f"then get_bit(k.bits, cast(o.{column} - {low} as integer)) else 0 end = 0"
+        )
+
+    (offending,) = con.execute(
+        f"""
+        with k as (
+            select bitstring_agg(cooperator_register_number, {low}, {high}) as bits
+            from ingest.cooperators
+        )
+        select count(*) from ingest.share_operations o, k
+        where {unknown("cooperator_register_number")}
+           or (o.partner_to_register_number is not null
+               and {unknown("partner_to_register_number")})
+        """
+    ).fetchone()
+    return offending == 0
+
+
 def unique_key(table: str, column: str, name: str, file: str) -> SqlCheck:
     """Each value of `column` on one row; the offenders are listed by file rows (a member
     number is not shown: the check's output reaches the run log)."""
@@ -100,5 +132,6 @@ REGISTER_CHECKS = [
         """,
         fix="The operations listed name a member that is not in cooperators.csv: export both "
         "files from the same snapshot, or add the member.",
+        passes_quickly=operations_name_known_members,
     ),
 ]
