@@ -7,8 +7,9 @@ Each build runs in its own process (as a user would run it), against its own raw
 folders under bench/out/ (generated, not committed). At each scale the warehouse is removed and
 `annex build` runs twice: a first build (nothing to reuse: every static chart file is rendered,
 every pseudonym hashed) and a rebuild of the same exports (what the nightly run does when little
-changed). Prints wall time, peak memory (max RSS) and the ratios between the two scales; no
-thresholds are asserted.
+changed). Prints wall time, CPU time, peak memory (max RSS) and the ratios between the two
+scales; no thresholds are asserted. This machine's speed drifts by a third within an hour:
+compare two versions by runs taken close together, alternately.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,25 +28,27 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 
 
-# Runs `annex <args>` and reports the process's own peak RSS on its last stderr line (the
-# children's running maximum would mix the sample generation into the build's figure).
-MEASURED = (
-    "import resource, sys; from pipelines.cli import main; code = main(sys.argv[1:]); "
-    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
-)
-
-
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) of `annex <args>` in its own process, and its output."""
+def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
+    """Wall seconds, CPU seconds, peak RSS (MiB) and output of `annex <args>`, run as the
+    console script runs it, in its own process (its own rusage, not the benchmark's children's
+    running maximum, which would mix the sample generation into the build's figure)."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURED, *args], env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"annex {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    peak_kib = int(done.stderr.strip().splitlines()[-1])
-    return seconds, peak_kib / 1024, done.stdout
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read()
+    if process.returncode != 0:
+        sys.exit(f"annex {' '.join(args)} failed:\n{text}")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
 def register_rows(raw: Path) -> tuple[int, int]:
@@ -67,11 +71,11 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     }
     generated = 0.0
     if not (root / "raw" / "register").is_dir():
-        generated, _, _ = run(["sample-data", "--scale", str(scale)], env)
+        generated, _, _, _ = run(["sample-data", "--scale", str(scale)], env)
     shutil.rmtree(root / "warehouse", ignore_errors=True)
-    first, first_peak, output = run(["build"], env)
+    first, first_cpu, first_peak, output = run(["build"], env)
     print(f"scale {scale}, first build: {output.strip().splitlines()[-1]}")
-    again, again_peak, output = run(["build"], env)
+    again, again_cpu, again_peak, output = run(["build"], env)
     print(f"scale {scale}, rebuild:     {output.strip().splitlines()[-1]}")
     members, operations = register_rows(root / "raw")
     return {
@@ -80,8 +84,10 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "operations": operations,
         "generate_s": generated,
         "first_s": first,
+        "first_cpu_s": first_cpu,
         "first_peak_mib": first_peak,
         "build_s": again,
+        "cpu_s": again_cpu,
         "peak_mib": again_peak,
     }
 
@@ -99,9 +105,11 @@ def main() -> None:
         ("members", "members"),
         ("operations", "operations"),
         ("first_s", "first (s)"),
-        ("first_peak_mib", "peak (MiB)"),
+        ("first_cpu_s", "  CPU (s)"),
+        ("first_peak_mib", "  peak (MiB)"),
         ("build_s", "rebuild (s)"),
-        ("peak_mib", "peak (MiB)"),
+        ("cpu_s", "  CPU (s)"),
+        ("peak_mib", "  peak (MiB)"),
     ]:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{label:>12} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
