@@ -530,7 +530,6 @@ def load_export(
     stages: list[str] = []
     staged_files: list[StagedFile] = []
     typed_selects: list[str] = []
-    displays: list[str] = []
     kept = ", ".join(
         [*LINEAGE, FILE_NO]
         + [quote_identifier(c.typed_name) for c in spec.loaded]
@@ -543,7 +542,6 @@ def load_export(
         )
         for staged in files:
             staged_files.append(staged)
-            displays.append(staged.display)
             stages.append(f"_rows_{spec.name}_{len(stages)}")
             by_reader = _stage_file(con, staged, stages[-1])
             select = _file_select(spec, staged, stages[-1], by_reader, len(stages))
@@ -574,6 +572,7 @@ def load_export(
             con.execute(f"drop table if exists {stage}")
     for warning in warnings:
         log.warning(warning)
+    displays = [staged.display for staged in staged_files]
     return LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
 
 
