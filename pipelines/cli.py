@@ -113,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         write_sample(settings.raw_dir, scale=1)
     print(f"Building from {settings.raw_dir} into {settings.warehouse_dir}")
     try:
-        outcome = run_build(settings)
+        outcome = run_build(settings, reread_exports=args.reread)
     except BuildLockedError as exc:
         print(f"annex build: {exc}", file=sys.stderr)
         return 75
@@ -183,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         "--sample",
         action="store_true",
         help="first write the sample exports into the raw folder when it holds none",
+    )
+    build.add_argument(
+        "--reread",
+        action="store_true",
+        help="read every export again, even one unchanged since the last build (by default a "
+        "table whose files and reading code are unchanged is kept)",
     )
     build.set_defaults(func=cmd_build)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pytest
 
+from pipelines.lib.build import run_build
 from pipelines.lib.exports import ExportError, file_sha256, load_csv_export
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
@@ -269,3 +272,100 @@ def test_known_members_are_proven_by_a_bitmap(con, member, receiver, known):
         [member, receiver],
     )
     assert operations_name_known_members(con) is known
+
+
+# --- a table made from unchanged files by unchanged code is kept ---------------------------------
+
+
+def _votes(settings, rows: list[tuple[str, str]]):
+    path = settings.raw_dir / "assembly" / "ga_2024-06-18.csv"
+    columns = ["member_number", "channel", "voted_at", "proxy_holder"]
+    return write_csv(
+        path,
+        columns,
+        [
+            {"member_number": m, "channel": c, "voted_at": "2024-06-18T14:03:11+02:00"}
+            for m, c in rows
+        ],
+    )
+
+
+def test_unchanged_files_are_not_read_again(settings, con, monkeypatch):
+    path = _votes(settings, [("1", "online"), ("2", "by-pigeon")])
+    first = load_csv_export(con, VOTES, [path], settings.raw_dir)
+    assert not first.reused
+    # reading the file again would now fail: a kept table proves it was not read
+    monkeypatch.setattr("pipelines.lib.exports._csv_file", None)
+    again = load_csv_export(con, VOTES, [path], settings.raw_dir)
+    assert again.reused
+    assert (again.files, again.rows_read, again.rows_loaded, again.rows_quarantined) == (
+        ["assembly/ga_2024-06-18.csv"],
+        2,
+        1,
+        1,
+    )
+    assert con.execute("select member_number, source_row from ingest.votes").fetchall() == [(1, 1)]
+    assert con.execute(
+        "select source_row, reason from quality.quarantine where export = 'votes'"
+    ).fetchall() == [(2, "not_allowed")]
+
+
+def test_a_changed_file_or_reread_reads_again(settings, con):
+    path = _votes(settings, [("1", "online")])
+    load_csv_export(con, VOTES, [path], settings.raw_dir)
+    _votes(settings, [("1", "online"), ("3", "onsite")])
+    changed = load_csv_export(con, VOTES, [path], settings.raw_dir)
+    assert not changed.reused and changed.rows_loaded == 2
+    reread = load_csv_export(con, VOTES, [path], settings.raw_dir, reuse=False)
+    assert not reread.reused and reread.rows_loaded == 2
+    # a reread remembers what it read: the next load keeps its table
+    assert load_csv_export(con, VOTES, [path], settings.raw_dir).reused
+
+
+def test_a_changed_spec_or_key_reads_again(settings, con):
+    path = _votes(settings, [("1", "online")])
+    load_csv_export(con, VOTES, [path], settings.raw_dir)
+    key_before = con.execute("select member_key from ingest.votes").fetchone()[0]
+    stricter = dataclasses.replace(
+        VOTES,
+        columns=tuple(
+            dataclasses.replace(c, allowed=("onsite",)) if c.name == "channel" else c
+            for c in VOTES.columns
+        ),
+    )
+    result = load_csv_export(con, stricter, [path], settings.raw_dir)
+    assert not result.reused and result.rows_quarantined == 1
+    load_csv_export(con, VOTES, [path], settings.raw_dir)
+    con.execute(pseudonym_macro_sql(b"another key, another deployment"))
+    rekeyed = load_csv_export(con, VOTES, [path], settings.raw_dir)
+    assert not rekeyed.reused
+    assert con.execute("select member_key from ingest.votes").fetchone()[0] != key_before
+
+
+def test_a_load_that_stopped_half_way_is_not_kept(settings, con):
+    path = _votes(settings, [("1", "online")])
+    load_csv_export(con, VOTES, [path], settings.raw_dir)
+    refusing = dataclasses.replace(VOTES, on_invalid_row="error")
+    _votes(settings, [("1", "online"), ("2", "by-pigeon")])
+    with pytest.raises(ExportError, match="ga_2024-06-18.csv row 2"):
+        load_csv_export(con, refusing, [path], settings.raw_dir)
+    # the stopped load forgot what the table was made from: the next one reads the files
+    _votes(settings, [("1", "online")])
+    assert not load_csv_export(con, VOTES, [path], settings.raw_dir).reused
+    con.execute("drop table ingest.votes")
+    assert not load_csv_export(con, VOTES, [path], settings.raw_dir).reused
+
+
+def test_a_rebuild_keeps_unchanged_exports_and_publishes_the_same(settings):
+    register = small_register()
+    register.vote("2024-06-18", "1", "online")
+    first = build(settings, register)
+    assert first.published, first.errors
+    figures = query(settings, "select * from annex.figures order by all")
+    lines: list[str] = []
+    again = run_build(settings, progress=lines.append, outputs=False)
+    assert again.published, again.errors
+    assert query(settings, "select * from annex.figures order by all") == figures
+    kept = [line for line in lines if "unchanged: files not read again" in line]
+    assert any("ingest/cooperators" in line for line in kept), lines
+    assert any("ingest/votes" in line for line in kept), lines

@@ -195,6 +195,8 @@ def export_materialization(
             "files": ", ".join(result.files) or "none",
             "rows_read": result.rows_read,
             "rows_quarantined": result.rows_quarantined,
+            # the files and the reading code are those the table was made from: not read again
+            "reused": result.reused,
         }
         | extra,
     )

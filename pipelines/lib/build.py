@@ -54,6 +54,9 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                     made = event.event_specific_data.materialization
                     rows = made.metadata.get("dagster/row_count")
                     counted = f" ({rows.value:,} rows)" if rows is not None else ""
+                    reused = made.metadata.get("reused")
+                    if reused is not None and reused.value:
+                        counted += ", unchanged: files not read again"
                     progress(f"{elapsed}    · {made.asset_key.to_user_string()}{counted}")
                 elif kind == "ASSET_CHECK_EVALUATION":
                     data = event.event_specific_data
@@ -68,11 +71,16 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
 
 
 def run_build(
-    settings: Settings | None = None, progress: Progress = print, *, outputs: bool = True
+    settings: Settings | None = None,
+    progress: Progress = print,
+    *,
+    outputs: bool = True,
+    reread_exports: bool = False,
 ) -> BuildOutcome:
     """Materialise, check and publish everything; never raises for a data problem.
 
     `outputs=False` stops at the publication (no charts, tables or draft): for quick checks.
+    `reread_exports` reads every export again, even those unchanged since the last build.
     """
     from pipelines.definitions import defs  # the code location, loaded once per build
 
@@ -96,6 +104,7 @@ def run_build(
                     raw_dir=str(settings.raw_dir),
                     warehouse_dir=str(settings.warehouse_dir),
                     pseudonym_key_path=str(settings.pseudonym_key_path),
+                    reread_exports=reread_exports,
                 )
             },
         )

@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
+import functools
 import hashlib
+import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -58,6 +61,8 @@ LINEAGE = ("source_file", "file_sha256", "source_row")
 FILE_NO = "source_file_no"
 QUARANTINE_TABLE = "quality.quarantine"
 INGEST_LOG_TABLE = "quality.ingest_files"
+# What each typed table was made from (see `export_fingerprint`), and what its load reported.
+FINGERPRINT_TABLE = "ingest.export_fingerprints"
 
 # An Excel date cell as python-calamine gives it, once written as text: `2024-03-05` (a date),
 # `2024-03-05 09:30:00` (a date and time) or a serial number of Excel's 1900 date system
@@ -190,7 +195,7 @@ class StagedFile:
     """
 
     display: str
-    sha256: str | Future[str]  # a file's hash may still be computing (see `hash_in_background`)
+    sha256: str
     rows: str
     kind: str = "CSV"
     row_number: str = "rowid + 1"
@@ -210,15 +215,115 @@ class LoadResult:
     rows_loaded: int
     rows_quarantined: int
     warnings: list[str]
+    # the files were not read again: the table made from the same files by the same code is kept
+    reused: bool = False
 
 
-_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+# hashlib releases the GIL on large blocks: two files hash side by side
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
 
-def hash_in_background(path: Path) -> Future[str]:
-    """The file's SHA-256, computed in a thread while DuckDB reads the file (hashlib releases
-    the GIL on large blocks, so a 600 MB export's hash costs no wall time)."""
-    return _HASHING.submit(file_sha256, path)
+def hash_files(paths: Sequence[Path]) -> list[str]:
+    """Each file's SHA-256 (~1 GB/s a thread), two at a time."""
+    return list(_HASHING.map(file_sha256, paths))
+
+
+@functools.cache
+def _code_version() -> str:
+    """The code that turns a file into a typed table: this module, the export specs and their
+    readers, the warehouse helpers, and DuckDB itself."""
+    lib = Path(__file__).parent
+    digest = hashlib.sha256(f"duckdb {duckdb.__version__}".encode())
+    for path in sorted([lib / "exports.py", lib / "warehouse.py", *(lib / "sources").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def export_fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    spec: ExportSpec,
+    files: Sequence[tuple[str, str]],
+    *extra: str,
+) -> str:
+    """What `ingest.<spec.name>` is made from: the reading code, the spec, each file's name and
+    content hash (`files`, in reading order), the pseudonym key (some tables derive pseudonyms)
+    and whatever else the caller's reader depends on (`extra`).
+
+    A table whose fingerprint is unchanged is the table a new load would write, so it is kept.
+    """
+    digest = hashlib.sha256()
+    probe = con.execute("select pseudonym(-1)").fetchone()[0] if _has_pseudonym(con) else ""
+    for part in (_code_version(), repr(spec), probe, *extra):
+        digest.update(part.encode() + b"\0")
+    for display, sha256 in files:
+        digest.update(f"{display}\0{sha256}\0".encode())
+    return digest.hexdigest()
+
+
+def _has_pseudonym(con: duckdb.DuckDBPyConnection) -> bool:
+    query = "select count(*) from duckdb_functions() where function_name = 'pseudonym'"
+    return bool(con.execute(query).fetchone()[0])
+
+
+def file_fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    spec: ExportSpec,
+    paths: Sequence[Path],
+    raw_dir: Path,
+    *extra: str,
+) -> tuple[str, list[str]]:
+    """`export_fingerprint` of files on disk, and their hashes (in the order of `paths`)."""
+    digests = hash_files(paths)
+    names = [display_name(path, raw_dir) for path in paths]
+    return export_fingerprint(con, spec, list(zip(names, digests, strict=True)), *extra), digests
+
+
+def _reusable(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, fingerprint: str
+) -> LoadResult | None:
+    """The last load of `spec`, when its table is still there and was made from the same
+    fingerprint."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'ingest' and table_name in (?, ?)",
+        [spec.name, FINGERPRINT_TABLE.split(".")[1]],
+    ).fetchone()[0]
+    if exists < 2:
+        return None
+    row = con.execute(
+        f"select result from {FINGERPRINT_TABLE} where export = ? and fingerprint = ?",
+        [spec.name, fingerprint],
+    ).fetchone()
+    if row is None:
+        return None
+    return dataclasses.replace(LoadResult(**json.loads(row[0])), reused=True)
+
+
+def _forget_load(con: duckdb.DuckDBPyConnection, spec: ExportSpec) -> None:
+    """Before a table is rewritten: a load that stops half-way must not be taken as done."""
+    con.execute("create schema if not exists ingest")
+    con.execute(
+        f"create table if not exists {FINGERPRINT_TABLE} "
+        "(export varchar primary key, fingerprint varchar, result varchar)"
+    )
+    set_comments(
+        con,
+        FINGERPRINT_TABLE,
+        "What each typed table of the ingestion layer was made from (the reading code, the "
+        "spec, each file's name and hash, the pseudonym key) and what its load reported: a "
+        "build keeps a table whose fingerprint is unchanged instead of reading its files again.",
+        None,
+    )
+    con.execute(f"delete from {FINGERPRINT_TABLE} where export = ?", [spec.name])
+
+
+def _remember_load(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, fingerprint: str, result: LoadResult
+) -> None:
+    con.execute(
+        f"insert into {FINGERPRINT_TABLE} values (?, ?, ?)",
+        [spec.name, fingerprint, json.dumps(dataclasses.asdict(result) | {"reused": False})],
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -333,7 +438,7 @@ def csv_reader_sql(
 
 
 def _csv_file(
-    path: Path, spec: ExportSpec, raw_dir: Path, scratch: Path, warnings: list[str]
+    path: Path, sha256: str, spec: ExportSpec, raw_dir: Path, scratch: Path, warnings: list[str]
 ) -> StagedFile:
     display = display_name(path, raw_dir)
     header = read_header(path, spec, display)
@@ -350,7 +455,7 @@ def _csv_file(
     )
     return StagedFile(
         display,
-        hash_in_background(path),
+        sha256,
         f"select {texts} from {csv_reader_sql(readable, header, spec)}",
         typed_rows=(
             f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
@@ -366,12 +471,20 @@ def load_csv_export(
     spec: ExportSpec,
     files: Sequence[Path],
     raw_dir: Path,
+    *,
+    reuse: bool = True,
 ) -> LoadResult:
-    """Read CSV `files` into `ingest.<spec.name>`, quarantining (or refusing) invalid rows."""
+    """Read CSV `files` into `ingest.<spec.name>`, quarantining (or refusing) invalid rows.
+
+    `reuse`: keep the table when the files and the code are those it was made from."""
     warnings: list[str] = []
+    fingerprint, digests = file_fingerprint(con, spec, files, raw_dir)
     with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
-        staged = (_csv_file(path, spec, raw_dir, Path(scratch), warnings) for path in files)
-        return load_export(con, spec, staged, warnings)
+        staged = (
+            _csv_file(path, digest, spec, raw_dir, Path(scratch), warnings)
+            for path, digest in zip(files, digests, strict=True)
+        )
+        return load_export(con, spec, staged, warnings, fingerprint=fingerprint, reuse=reuse)
 
 
 # --- workbooks --------------------------------------------------------------------------------
@@ -412,6 +525,7 @@ def sheet_frame(rows: list[list[object]], first_row: int, width: int) -> pd.Data
 def _workbook_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
+    sha256: str,
     spec: ExportSpec,
     raw_dir: Path,
     warnings: list[str],
@@ -438,9 +552,7 @@ def _workbook_file(
         f"select * from (select source_row, {texts} from {name} where {cells or 'false'}) "
         f"where true{skip}"
     )
-    return StagedFile(
-        display, file_sha256(path), query, kind="an Excel sheet", row_number="source_row"
-    )
+    return StagedFile(display, sha256, query, kind="an Excel sheet", row_number="source_row")
 
 
 def load_workbook_export(
@@ -448,15 +560,23 @@ def load_workbook_export(
     spec: ExportSpec,
     files: Sequence[Path],
     raw_dir: Path,
+    *,
+    reuse: bool = True,
 ) -> LoadResult:
-    """Read one sheet (`spec.workbook`) of each Excel workbook into `ingest.<spec.name>`."""
+    """Read one sheet (`spec.workbook`) of each Excel workbook into `ingest.<spec.name>`.
+
+    `reuse`: keep the table when the files and the code are those it was made from."""
     if spec.workbook is None:
         raise ValueError(f"{spec.name}: not a workbook export (spec.workbook is None)")
     warnings: list[str] = []
     registered: list[str] = []
+    fingerprint, digests = file_fingerprint(con, spec, files, raw_dir)
     try:
-        staged = (_workbook_file(con, path, spec, raw_dir, warnings, registered) for path in files)
-        return load_export(con, spec, staged, warnings)
+        staged = (
+            _workbook_file(con, path, digest, spec, raw_dir, warnings, registered)
+            for path, digest in zip(files, digests, strict=True)
+        )
+        return load_export(con, spec, staged, warnings, fingerprint=fingerprint, reuse=reuse)
     finally:
         for name in registered:
             con.unregister(name)
@@ -482,10 +602,6 @@ def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) 
     return frozenset()
 
 
-def _digest(staged: StagedFile) -> str:
-    return staged.sha256 if isinstance(staged.sha256, str) else staged.sha256.result()
-
-
 def _file_select(
     spec: ExportSpec, staged: StagedFile, table: str, by_reader: frozenset[str], file_no: int
 ) -> str:
@@ -502,7 +618,7 @@ def _file_select(
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
-        f"{quote_literal(_digest(staged))} as file_sha256, "
+        f"{quote_literal(staged.sha256)} as file_sha256, "
         f"cast({staged.row_number} as bigint) as source_row, {file_no} as {FILE_NO}, "
         f"{texts}, {typed}{constants} from {table}"
     )
@@ -513,11 +629,20 @@ def load_export(
     spec: ExportSpec,
     files: Iterable[StagedFile],
     warnings: list[str] | None = None,
+    *,
+    fingerprint: str | None = None,
+    reuse: bool = True,
 ) -> LoadResult:
     """Type the rows of `files` into `ingest.<spec.name>`; quarantine (or refuse) invalid rows.
 
     `files` may be lazy: each file is read when its turn comes. `warnings` collects the
     readers' warnings (unknown columns) and is filled as the files are read.
+
+    `fingerprint` (see `export_fingerprint`) says what the table is made from. When the table
+    was last made from the same fingerprint and `reuse` is true, it is kept as it is (with its
+    quarantine entries and file log) and `files` are not read: the result is the last load's,
+    marked `reused`. The fingerprint is forgotten before a table is rewritten and remembered
+    once it is complete, so a load that stops half-way is never taken for a finished one.
 
     Each file is read once into a temp table, in file order (a row's position is its record
     number): typed by the reader where it can, as text otherwise. A cheap test per row finds
@@ -525,6 +650,14 @@ def load_export(
     written once.
     """
     warnings = warnings if warnings is not None else []
+    if fingerprint is not None and reuse:
+        reused = _reusable(con, spec, fingerprint)
+        if reused is not None:
+            warnings.extend(w for w in reused.warnings if w not in warnings)
+            for warning in reused.warnings:
+                log.warning(warning)
+            return reused
+    _forget_load(con, spec)
     issues = f"_issues_{spec.name}"
     rows = f"_rows_{spec.name}"
     stages: list[str] = []
@@ -559,7 +692,7 @@ def load_export(
         )
         if rows_bad and spec.on_invalid_row == "error":
             raise _refusal(con, spec, issues, rows_bad)
-        files = {staged.display: _digest(staged) for staged in staged_files}
+        files = {staged.display: staged.sha256 for staged in staged_files}
         _write_typed(con, spec, rows, issues if rows_bad else None, files)
         rows_loaded = int(con.execute(f"select count(*) from {spec.table}").fetchone()[0])
         if rows_read != rows_loaded + rows_bad:  # pragma: no cover - an invariant of the SQL
@@ -573,7 +706,10 @@ def load_export(
     for warning in warnings:
         log.warning(warning)
     displays = [staged.display for staged in staged_files]
-    return LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
+    result = LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
+    if fingerprint is not None:
+        _remember_load(con, spec, fingerprint, result)
+    return result
 
 
 def _write_typed(

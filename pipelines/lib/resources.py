@@ -28,6 +28,9 @@ class Warehouse(dg.ConfigurableResource):
     raw_dir: str | None = None
     warehouse_dir: str | None = None
     pseudonym_key_path: str | None = None
+    # Read every export again, even one whose files and reading code are unchanged since the
+    # table was made (by default such a table is kept: see pipelines.lib.exports.load_export).
+    reread_exports: bool = False
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _stack_con: ExitStack | None = PrivateAttr(default=None)
@@ -59,6 +62,10 @@ class Warehouse(dg.ConfigurableResource):
         if self._stack is not None:
             self._stack.close()
             self._stack = None
+
+    @property
+    def reuse_unchanged_exports(self) -> bool:
+        return not self.reread_exports
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -18,5 +18,7 @@ def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     settings = warehouse.settings
     files = vote_files(settings.raw_dir / "assembly")
     with warehouse.connect() as con:
-        result = load_csv_export(con, VOTES, files, settings.raw_dir)
+        result = load_csv_export(
+            con, VOTES, files, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+        )
         return export_materialization(con, result, log=context.log, keyed=False)

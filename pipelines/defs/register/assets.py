@@ -46,7 +46,13 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
         context.log.info(f"older register snapshots ignored: {', '.join(ignored)}")
     with warehouse.connect() as con:
         for name, spec in REGISTER_SPECS.items():
-            result = load_csv_export(con, spec, [snapshot.files[name]], settings.raw_dir)
+            result = load_csv_export(
+                con,
+                spec,
+                [snapshot.files[name]],
+                settings.raw_dir,
+                reuse=warehouse.reuse_unchanged_exports,
+            )
             yield export_materialization(
                 con,
                 result,

@@ -42,7 +42,9 @@ def survey_exports(context: dg.AssetExecutionContext, warehouse: Warehouse):  # 
     """Every `survey/<id>_codebook.csv`, then every `survey/<id>_responses.csv`."""
     settings = warehouse.settings
     with warehouse.connect() as con:
-        codebooks, responses, warnings = load_surveys(con, settings.raw_dir)
+        codebooks, responses, warnings = load_surveys(
+            con, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+        )
         for warning in warnings:
             context.log.warning(warning)
         for table, result in ((CODEBOOK_TABLE, codebooks), (RESPONSES_TABLE, responses)):

@@ -44,7 +44,9 @@ def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Wareh
     files = staff_training_files(settings.raw_dir)
     with warehouse.connect() as con:
         results = [
-            load_workbook_export(con, spec, files, settings.raw_dir)
+            load_workbook_export(
+                con, spec, files, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+            )
             for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
         ]
         check_staff_duplicates(con)
@@ -67,7 +69,11 @@ def member_course_registrations(
     settings = warehouse.settings
     with warehouse.connect() as con:
         result = load_csv_export(
-            con, MEMBER_COURSES, member_course_files(settings.raw_dir), settings.raw_dir
+            con,
+            MEMBER_COURSES,
+            member_course_files(settings.raw_dir),
+            settings.raw_dir,
+            reuse=warehouse.reuse_unchanged_exports,
         )
         check_course_duplicates(con)
         return export_materialization(con, result, log=context.log, keyed=False)

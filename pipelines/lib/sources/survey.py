@@ -33,7 +33,7 @@ from pipelines.lib.exports import (
     csv_reader_sql,
     display_name,
     duplicate_conflicts,
-    file_sha256,
+    file_fingerprint,
     load_csv_export,
     load_export,
     quote_identifier,
@@ -195,6 +195,7 @@ def responses_spec(question_columns: Sequence[str]) -> ExportSpec:
 
 def _responses_file(
     path: Path,
+    sha256: str,
     questions: dict[str, str],
     spec: ExportSpec,
     raw_dir: Path,
@@ -227,15 +228,17 @@ def _responses_file(
     else:
         texts.append(f"map([]::varchar[], []::varchar[]) as {text_column(_ANSWERS.name)}")
     reader = csv_reader_sql(readable_csv(path, spec, display, scratch), header, spec)
-    return StagedFile(display, file_sha256(path), f"select {', '.join(texts)} from {reader}")
+    return StagedFile(display, sha256, f"select {', '.join(texts)} from {reader}")
 
 
 def load_surveys(
-    con: duckdb.DuckDBPyConnection, raw_dir: Path
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, *, reuse: bool = True
 ) -> tuple[LoadResult, LoadResult, list[str]]:
-    """Codebooks into ingest.survey_codebook, then responses into ingest.survey_responses."""
+    """Codebooks into ingest.survey_codebook, then responses into ingest.survey_responses.
+
+    `reuse`: keep each table when its files, the codebook and the code are unchanged."""
     surveys, warnings = find_surveys(raw_dir / "survey", raw_dir)
-    codebooks = load_csv_export(con, CODEBOOK, [s.codebook for s in surveys], raw_dir)
+    codebooks = load_csv_export(con, CODEBOOK, [s.codebook for s in surveys], raw_dir, reuse=reuse)
     duplicate_conflicts(
         con,
         CODEBOOK.table,
@@ -251,10 +254,17 @@ def load_surveys(
         questions.setdefault(survey_id, {})[column] = kind
     spec = responses_spec([c for _, c, kind in rows if kind != "text"])
 
+    paths = [survey.responses for survey in surveys]
+    # which questions are read from which survey's file comes from the codebook
+    fingerprint, digests = file_fingerprint(
+        con, spec, paths, raw_dir, repr(sorted(questions.items()))
+    )
+
     def staged(scratch: Path) -> Iterator[StagedFile]:
-        for survey in surveys:
+        for survey, digest in zip(surveys, digests, strict=True):
             yield _responses_file(
                 survey.responses,
+                digest,
                 questions.get(survey.survey_id, {}),
                 spec,
                 raw_dir,
@@ -263,7 +273,9 @@ def load_surveys(
             )
 
     with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
-        responses = load_export(con, spec, staged(Path(scratch)), warnings)
+        responses = load_export(
+            con, spec, staged(Path(scratch)), warnings, fingerprint=fingerprint, reuse=reuse
+        )
     duplicate_conflicts(
         con,
         spec.table,
