@@ -177,7 +177,9 @@ class SqlModel:
         stripped = text.lstrip()
         if stripped.startswith("/*"):
             end = stripped.index("*/")
-            doc = yaml.safe_load(stripped[2:end]) or {}
+            # libyaml's loader where PyYAML has it: ~10 times faster than the pure-Python one
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            doc = yaml.load(stripped[2:end], Loader=loader) or {}
             return doc, stripped[end + 2 :]
         return {}, text
 

@@ -14,6 +14,7 @@ with one warning; the HTML files are always written.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -758,6 +759,7 @@ class StaticReport:
     valid: set[Path] = field(default_factory=set, repr=False)
 
 
+@functools.cache
 def _kaleido_version() -> str:
     try:
         return importlib.metadata.version("kaleido")

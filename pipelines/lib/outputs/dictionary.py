@@ -9,13 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from pipelines.lib.config import Settings
-from pipelines.lib.outputs.markdown import table_cell, to_html
+from pipelines.lib.outputs.markdown import to_html
+from pipelines.lib.outputs.templating import environment
 from pipelines.lib.warehouse import PUBLICATION_STORAGE_VERSION, read_publication
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass
@@ -71,13 +68,7 @@ def read_dictionary(settings: Settings) -> list[Table]:
 
 def render_dictionary(settings: Settings, tables: list[Table]) -> tuple[str, str]:
     """The dictionary as Markdown and as a self-contained HTML page."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["cell"] = table_cell
+    env = environment()
     markdown = env.get_template("data-dictionary.md.j2").render(
         tables=tables,
         path=settings.publication_path,

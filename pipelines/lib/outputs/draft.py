@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import html
 import os
 import re
@@ -22,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import pandas as pd
 
 from pipelines.lib.outputs import charts as chart_lib
@@ -33,15 +31,13 @@ from pipelines.lib.outputs.formatting import (
     ROUND_COUNTS,
     Lang,
     band_word,
-    capitalize_first,
     format_date,
     format_figure,
     format_number,
     format_percent,
 )
-from pipelines.lib.outputs.markdown import table_cell, to_html
-
-TEMPLATES = Path(__file__).parent / "templates"
+from pipelines.lib.outputs.markdown import to_html
+from pipelines.lib.outputs.templating import environment
 
 # How the draft names the survey's themes (p2.survey.band.<theme>): NL after "over", FR after
 # "à l'égard" (so with its "de").
@@ -243,21 +239,6 @@ def chart_refs(
     return refs
 
 
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # Markdown, not HTML; the HTML page escapes in markdown.to_html
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["capfirst"] = capitalize_first
-    env.filters["cell"] = table_cell
-    return env
-
-
 def appendix_rows(data: AnnexData, year: int, lang: Lang) -> list[dict[str, str]]:
     rows = []
     for figure_id, figure in sorted(data.figures.get(year, {}).items()):
@@ -356,7 +337,7 @@ def render_draft(data: AnnexData, year: int, lang: Lang, outputs_dir: Path, run:
         "run_id": run.run_id or "—",
         "built_at": run.built_at.strftime("%d/%m/%Y %H:%M"),
     }
-    env = _environment()
+    env = environment()
     markdown = env.get_template(f"annex.{lang}.md.j2").render(**context)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
     body = to_html(markdown, image=lambda alt, src: _embed(alt, src, draft_dir, lang))
