@@ -5,11 +5,13 @@
 
 Each build runs in its own process (as a user would run it), against its own raw and warehouse
 folders under bench/out/ (generated, not committed). At each scale the warehouse is removed and
-`annex build` runs twice: a first build (nothing to reuse: every static chart file is rendered,
-every pseudonym hashed) and a rebuild of the same exports (what the nightly run does when little
-changed). Prints wall time, CPU time, peak memory (max RSS) and the ratios between the two
-scales; no thresholds are asserted. This machine's speed drifts by a third within an hour:
-compare two versions by runs taken close together, alternately.
+`annex build` runs three times: a first build (nothing to reuse: every export read, every static
+chart file rendered, every pseudonym hashed), a rebuild of the same exports (what the nightly run
+does when no export changed: the ingestion tables are kept), and `annex build --reread` (every
+export read again, as after a new export of each; charts and pseudonyms of unchanged figures and
+members are still reused). Prints wall time, CPU time, peak memory (max RSS) and the ratios
+between the two scales; no thresholds are asserted. This machine's speed drifts by a third
+within an hour: compare two versions by runs taken close together, alternately.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     print(f"scale {scale}, first build: {output.strip().splitlines()[-1]}")
     again, again_cpu, again_peak, output = run(["build"], env)
     print(f"scale {scale}, rebuild:     {output.strip().splitlines()[-1]}")
+    reread, reread_cpu, reread_peak, output = run(["build", "--reread"], env)
+    print(f"scale {scale}, --reread:    {output.strip().splitlines()[-1]}")
     members, operations = register_rows(root / "raw")
     return {
         "scale": scale,
@@ -89,6 +93,9 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "build_s": again,
         "cpu_s": again_cpu,
         "peak_mib": again_peak,
+        "reread_s": reread,
+        "reread_cpu_s": reread_cpu,
+        "reread_peak_mib": reread_peak,
     }
 
 
@@ -110,11 +117,16 @@ def main() -> None:
         ("build_s", "rebuild (s)"),
         ("cpu_s", "  CPU (s)"),
         ("peak_mib", "  peak (MiB)"),
+        ("reread_s", "--reread (s)"),
+        ("reread_cpu_s", "  CPU (s)"),
+        ("reread_peak_mib", "  peak (MiB)"),
     ]:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{label:>12} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
-    per_op = (large["build_s"] / large["operations"]) / (small["build_s"] / small["operations"])
-    print(f"\nrebuild time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")
+    print()
+    for key, label in [("build_s", "rebuild"), ("reread_s", "--reread")]:
+        per_op = (large[key] / large["operations"]) / (small[key] / small["operations"])
+        print(f"{label} time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")
     if large["generate_s"]:
         print(f"(sample generation at scale {args.scale}: {large['generate_s']:.1f} s)")
 
