@@ -17,8 +17,8 @@ import pytest
 from pipelines.lib.build import run_build
 from pipelines.lib.config import Settings
 from pipelines.lib.freeze import close_year
-from pipelines.lib.outputs.draft import TEMPLATES
 from pipelines.lib.outputs.formatting import format_number
+from pipelines.lib.outputs.templating import TEMPLATES
 from pipelines.lib.warehouse import read_publication
 
 NNBSP = "\u202f"
