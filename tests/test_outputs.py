@@ -82,15 +82,24 @@ def test_figures_read_as_the_annex_writes_them():
     assert fmt.format_figure(0.02101, None, None, "ratio", "nl") == "2,1%"
 
 
-def test_markdown_subset_to_html():
+def test_markdown_to_html():
     assert inline("*Elk cijfer uit `annex.figures`.*") == (
         "<em>Elk cijfer uit <code>annex.figures</code>.</em>"
     )
     assert inline("5 < 6 & `a|b`") == "5 &lt; 6 &amp; <code>a|b</code>"
-    page = to_html("# T\n\n| a | b |\n|---|---:|\n| `x` | 1.000 |\n\n- een\n- twee\n")
+    page = to_html(
+        "# T\n\n| a | b |\n|---|---:|\n| `x` | 1.000 |\n\n- een\n- twee\n\n"
+        "![Grafiek](charts/a.svg)\n\n### `core.member_spells`\n\n<b>5 < 6</b>\n",
+        image=lambda alt, src: f'<img alt="{alt}" src="{src}">',
+    )
     assert '<h1 id="t">T</h1>' in page
     assert '<td style="text-align:right">1.000</td>' in page
-    assert "<ul><li>een</li><li>twee</li></ul>" in page
+    assert "<ul>\n<li>een</li>\n<li>twee</li>\n</ul>" in page
+    assert '<figure><img alt="Grafiek" src="charts/a.svg"></figure>' in page
+    # the data dictionary links to a table's heading by this id
+    assert '<h3 id="core-member-spells"><code>core.member_spells</code></h3>' in page
+    # raw HTML is text: values quoted from exports cannot inject markup
+    assert "<p>&lt;b&gt;5 &lt; 6&lt;/b&gt;</p>" in page
 
 
 def synthetic_data(figures: dict[str, float]) -> AnnexData:
