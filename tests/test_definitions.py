@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.lib.build import run_build
 from pipelines.lib.warehouse import connect
 from tests.builders import Register
 from tests.helpers import build
@@ -100,3 +101,13 @@ def test_one_model_of_a_shared_step_can_be_made_alone(settings):
         rows = con.execute("select year, category, members from annex.members_by_category")
         assert (2023, "A", 1) in rows.fetchall()
         assert con.execute("select count(*) from annex.membership_flows").fetchone() == before
+
+
+def test_a_build_that_stops_names_each_step_not_run_and_what_it_waited_for(settings):
+    lines: list[str] = []
+    outcome = run_build(settings, progress=lines.append, outputs=False)  # raw/ holds no export
+    assert not outcome.published
+    assert any("register_snapshot" in error for error in outcome.errors), outcome.errors
+    assert "  ! staging_models not run: it needs register_snapshot, which did not complete" in lines
+    not_run = [line for line in lines if "not run" in line]
+    assert not_run and all(line.count("register_snapshot") <= 1 for line in not_run), not_run

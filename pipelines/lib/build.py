@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,19 @@ class BuildOutcome:
     errors: list[str] = field(default_factory=list)
 
 
+_NOT_RUN = re.compile(r"^Dependencies for step (?P<step>\S+) (failed|were not executed)")
+
+
+def _readable(message: str) -> str:
+    """Dagster's "Dependencies for step X failed: ['a', 'a', ...] were not executed: [...]"
+    as one line naming the step and, once each, the steps it waited for."""
+    match = _NOT_RUN.match(message)
+    if match is None:
+        return message
+    upstream = sorted(set(re.findall(r"'([^']+)'", message)))
+    return f"{match['step']} not run: it needs {', '.join(upstream)}, which did not complete"
+
+
 def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
     @dg.logger(description="One line per step and check, for `annex build`.")
     def progress_logger(_init_context: dg.InitLoggerContext) -> logging.Logger:
@@ -42,7 +56,7 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                 event = getattr(record, "dagster_event", None)
                 if event is None:
                     if record.levelno >= logging.WARNING:
-                        progress(f"  ! {record.getMessage().split(' - ')[-1]}")
+                        progress(f"  ! {_readable(record.getMessage().split(' - ')[-1])}")
                     return
                 elapsed = f"{time.monotonic() - started:6.1f}s"
                 kind = event.event_type_value
