@@ -124,7 +124,7 @@ SHARE_OPERATIONS = ExportSpec(
         _share_class("share_to_short_name"),
         Column("quantity", "INTEGER", required=True),
         Column("quantity_to", "INTEGER"),
-        Column("share_unit_price", "DECIMAL(12, 2)"),
+        Column("share_unit_price", "DECIMAL(12, 2)", keep=False),  # no figure uses it
         Column("reason", allowed=SELL_BACK_REASONS),
     ),
     rules=(
