@@ -16,12 +16,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipelines.lib.build import run_build
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
 from pipelines.lib.outputs import tables
 from pipelines.lib.outputs.data import AnnexData, Figure, load_annex_data
 from pipelines.lib.outputs.markdown import inline, to_html
 from pipelines.lib.warehouse import read_publication
+from tests.builders import Register
 
 NNBSP = "\u202f"
 YEAR = 2024
@@ -291,3 +293,48 @@ def test_data_dictionary_describes_every_published_table_and_column(sample_build
     for guide in ("duckdb -readonly", "read_only=True", "DBeaver", "Read-only connection"):
         assert guide in text, guide
     assert page.startswith("<!DOCTYPE html>") and "<h3" in page
+
+
+# --- one failing output ---------------------------------------------------------------------
+
+
+def _small_register() -> Register:
+    register = Register()
+    register.member(1)
+    register.subscribe("2023-01-10", 1, 2)
+    return register
+
+
+def _broken(*_args, **_kwargs):
+    raise OSError("disk full")
+
+
+def test_a_failing_output_leaves_the_others_written_and_fails_the_build(settings, monkeypatch):
+    monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
+    monkeypatch.setattr(tables, "write_workbook", _broken)
+    _small_register().write(settings.raw_dir)
+    outcome = run_build(settings, progress=lambda _line: None)
+    assert outcome.published  # the publication came first and stays
+    [error] = outcome.errors
+    assert error.startswith("outputs: ") and error.endswith(
+        "OutputError: 1 output(s) not written: outputs/tables: OSError: disk full"
+    )
+    written = settings.outputs_dir
+    assert (written / "data-dictionary.html").exists()
+    assert (written / "2023" / "charts").is_dir()
+    assert (written / "2023" / "draft" / "annex-2023.nl.html").exists()
+
+
+def test_without_its_charts_the_draft_is_not_written(settings, monkeypatch):
+    monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
+    monkeypatch.setattr(chart_lib, "build_charts", _broken)
+    _small_register().write(settings.raw_dir)
+    outcome = run_build(settings, progress=lambda _line: None)
+    assert outcome.published
+    [error] = outcome.errors
+    assert error.endswith(
+        "OutputError: 2 output(s) not written: outputs/charts: OSError: disk full; "
+        "outputs/annex_draft: not made: outputs/charts failed"
+    )
+    assert (settings.outputs_dir / "2023" / "annex-tables-2023.xlsx").exists()
+    assert not (settings.outputs_dir / "2023" / "draft").exists()

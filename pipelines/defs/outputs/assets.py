@@ -10,18 +10,25 @@ import base64
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.lib.config import Settings
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import dictionary, draft, tables
-from pipelines.lib.outputs.data import load_annex_data
+from pipelines.lib.outputs.data import AnnexData, load_annex_data
 from pipelines.lib.resources import Warehouse
 
 PUBLICATION = dg.AssetKey(["publish", "coop_duckdb"])
+Metadata = dict[str, object]
 GROUP = "outputs"
 HEADLINE_PNG_LIMIT = 400_000  # bytes: above, the UI metadata links the file instead
+
+
+class OutputError(Exception):
+    """One or more outputs could not be written (the others were)."""
 
 
 def _files_markdown(paths: list[Path], root: Path) -> str:
@@ -35,20 +42,15 @@ def _files_markdown(paths: list[Path], root: Path) -> str:
     )
 
 
-@dg.asset(
-    key=["outputs", "charts"],
-    deps=[PUBLICATION],
-    group_name=GROUP,
-    kinds={"plotly", "html", "svg"},
-    description="Every chart of every year in Dutch and French: interactive HTML and "
-    "print-ready SVG and PNG (static export in one browser session; skipped with a warning "
-    "when no Chromium-family browser is found). outputs/<year>/charts/<chart>_<year>.<lang>.*",
-)
-def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    settings = warehouse.settings
+CHARTS = dg.AssetKey(["outputs", "charts"])
+TABLES = dg.AssetKey(["outputs", "tables"])
+DRAFT = dg.AssetKey(["outputs", "annex_draft"])
+DICTIONARY = dg.AssetKey(["outputs", "data_dictionary"])
+
+
+def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
     outputs = settings.outputs_dir
     started = time.monotonic()
-    data = load_annex_data(settings)
     chart_set = chart_lib.build_charts(data)
     html = chart_lib.write_html(chart_set.charts, outputs)
     html_seconds = time.monotonic() - started
@@ -85,7 +87,7 @@ def charts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materi
         metadata["headline_chart"] = dg.MetadataValue.md(
             f"![{headline.stem}](data:image/png;base64,{encoded})"
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
 def _headline_png(outputs: Path, years: list[int]) -> Path | None:
@@ -96,46 +98,21 @@ def _headline_png(outputs: Path, years: list[int]) -> Path | None:
     return None
 
 
-@dg.asset(
-    key=["outputs", "tables"],
-    deps=[PUBLICATION],
-    group_name=GROUP,
-    kinds={"csv", "excel"},
-    description="The annex tables for report authors: every annex table as CSV (all years, and "
-    "per year), and one Excel workbook per year with a sheet per section and the figures, "
-    "headers in Dutch and French. outputs/tables/*.csv, outputs/<year>/annex-tables-<year>.xlsx",
-)
-def author_tables(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    settings = warehouse.settings
+def _tables(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
     outputs = settings.outputs_dir
-    data = load_annex_data(settings)
     csvs = tables.write_csvs(data, outputs)
     workbooks = [
         tables.write_workbook(data, year, outputs, context.run.run_id) for year in data.years
     ]
-    return dg.MaterializeResult(
-        metadata={
-            "csv_files": len(csvs),
-            "workbooks": dg.MetadataValue.md(_files_markdown(workbooks, outputs) or "none"),
-            "sections": ", ".join(tables.section_tables(data)),
-        }
-    )
+    return {
+        "csv_files": len(csvs),
+        "workbooks": dg.MetadataValue.md(_files_markdown(workbooks, outputs) or "none"),
+        "sections": ", ".join(tables.section_tables(data)),
+    }
 
 
-@dg.asset(
-    key=["outputs", "annex_draft"],
-    deps=[PUBLICATION, dg.AssetKey(["outputs", "charts"])],
-    group_name=GROUP,
-    kinds={"markdown", "html"},
-    description="The figure-bearing parts of the annex, per year, in Dutch and French "
-    "(Markdown and a self-contained HTML page with the charts), every number filled in from "
-    "annex.figures, with an appendix tracing each figure to its source, the input files' "
-    "hashes and the run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
-)
-def annex_draft(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    settings = warehouse.settings
+def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
     outputs = settings.outputs_dir
-    data = load_annex_data(settings)
     run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
     drafts = draft.write_drafts(data, outputs, run)
     missing = {
@@ -156,21 +133,96 @@ def annex_draft(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
         last = data.years[-1]
         text = next(d.markdown for d in drafts if d.year == last and d.lang == "nl")
         metadata["preview_nl"] = dg.MetadataValue.md(text.split("## Bijlage")[0])
-    return dg.MaterializeResult(metadata=metadata)
+    return metadata
 
 
-@dg.asset(
-    key=["outputs", "data_dictionary"],
-    deps=[PUBLICATION],
-    group_name=GROUP,
-    kinds={"markdown", "html"},
-    description="Every published table and column with its description, from the comments in "
-    "the publication, and how to open it read-only (DuckDB CLI, DBeaver, Python). "
-    "outputs/data-dictionary.{md,html}",
-)
-def data_dictionary(warehouse: Warehouse) -> dg.MaterializeResult:
-    settings = warehouse.settings
+def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
     paths = dictionary.write_dictionary(settings, settings.outputs_dir)
-    return dg.MaterializeResult(
-        metadata={"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
-    )
+    return {"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
+
+
+# Each output: its asset, what it makes, and the function that makes it.
+OUTPUTS: list[tuple[dg.AssetSpec, Callable[..., Metadata]]] = [
+    (
+        dg.AssetSpec(
+            CHARTS,
+            deps=[PUBLICATION],
+            group_name=GROUP,
+            kinds={"plotly", "html", "svg"},
+            description="Every chart of every year in Dutch and French: interactive HTML and "
+            "print-ready SVG and PNG (static export in one browser session; skipped with a "
+            "warning when no Chromium-family browser is found). "
+            "outputs/<year>/charts/<chart>_<year>.<lang>.*",
+        ),
+        _charts,
+    ),
+    (
+        dg.AssetSpec(
+            DICTIONARY,
+            deps=[PUBLICATION],
+            group_name=GROUP,
+            kinds={"markdown", "html"},
+            description="Every published table and column with its description, from the "
+            "comments in the publication, and how to open it read-only (DuckDB CLI, DBeaver, "
+            "Python). outputs/data-dictionary.{md,html}",
+        ),
+        _dictionary,
+    ),
+    (
+        dg.AssetSpec(
+            TABLES,
+            deps=[PUBLICATION],
+            group_name=GROUP,
+            kinds={"csv", "excel"},
+            description="The annex tables for report authors: every annex table as CSV (all "
+            "years, and per year), and one Excel workbook per year with a sheet per section and "
+            "the figures, headers in Dutch and French. outputs/tables/*.csv, "
+            "outputs/<year>/annex-tables-<year>.xlsx",
+        ),
+        _tables,
+    ),
+    (
+        dg.AssetSpec(
+            DRAFT,
+            deps=[PUBLICATION, CHARTS],
+            group_name=GROUP,
+            kinds={"markdown", "html"},
+            description="The figure-bearing parts of the annex, per year, in Dutch and French "
+            "(Markdown and a self-contained HTML page with the charts), every number filled in "
+            "from annex.figures, with an appendix tracing each figure to its source, the input "
+            "files' hashes and the run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
+        ),
+        _draft,
+    ),
+]
+
+
+@dg.multi_asset(specs=[spec for spec, _ in OUTPUTS], name="outputs", can_subset=True)
+def outputs(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> Iterator[dg.MaterializeResult]:
+    """The outputs share one step and one read of the publication (reading it took ~0.2 s an
+    output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output that
+    fails does not stop the others, except the draft, which shows the charts; the step fails
+    once every output has been tried, naming each that failed."""
+    settings = warehouse.settings
+    data = load_annex_data(settings)
+    failed: dict[dg.AssetKey, str] = {}
+    for spec, make in OUTPUTS:
+        if spec.key not in context.selected_asset_keys:
+            continue
+        missing = [dep.asset_key for dep in spec.deps if dep.asset_key in failed]
+        if missing:
+            failed[spec.key] = f"not made: {missing[0].to_user_string()} failed"
+            context.log.warning(f"{spec.key.to_user_string()} {failed[spec.key]}")
+            continue
+        try:
+            metadata = make(context, settings, data)
+        except Exception as exc:  # reported with the others once every output was tried
+            failed[spec.key] = f"{type(exc).__name__}: {exc}"
+            context.log.error(f"{spec.key.to_user_string()}: {failed[spec.key]}")
+            continue
+        yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+    if failed:
+        listed = "; ".join(f"{key.to_user_string()}: {why}" for key, why in failed.items())
+        raise OutputError(f"{len(failed)} output(s) not written: {listed}")
