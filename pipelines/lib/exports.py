@@ -32,7 +32,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -195,7 +195,7 @@ class StagedFile:
     """
 
     display: str
-    sha256: str
+    sha256: str | Future[str]  # a file's hash may still be computing (see `ExportInputs`)
     rows: str
     kind: str = "CSV"
     row_number: str = "rowid + 1"
@@ -223,9 +223,30 @@ class LoadResult:
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
 
-def hash_files(paths: Sequence[Path]) -> list[str]:
-    """Each file's SHA-256 (~1 GB/s a thread), two at a time."""
-    return list(_HASHING.map(file_sha256, paths))
+@dataclass
+class ExportInputs:
+    """The files an export is read from, in reading order, and what else its reader depends on
+    (`extra`). Their SHA-256 are computed in the background from the moment they are listed
+    (~1 GB/s a thread, two files at a time): a hash is waited for only when a previous load can
+    be compared with, or when the file's rows are written with it (by then DuckDB has read it).
+    """
+
+    names: list[str]
+    digests: list[Future[str]]
+    extra: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, paths: Sequence[Path], raw_dir: Path, *extra: str) -> ExportInputs:
+        return cls(
+            [display_name(path, raw_dir) for path in paths],
+            [_HASHING.submit(file_sha256, path) for path in paths],
+            extra,
+        )
+
+    def fingerprint(self, con: duckdb.DuckDBPyConnection, spec: ExportSpec) -> str:
+        """`export_fingerprint` of these files (waits for their hashes)."""
+        files = list(zip(self.names, [d.result() for d in self.digests], strict=True))
+        return export_fingerprint(con, spec, files, *self.extra)
 
 
 @functools.cache
@@ -265,24 +286,9 @@ def _has_pseudonym(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute(query).fetchone()[0])
 
 
-def file_fingerprint(
-    con: duckdb.DuckDBPyConnection,
-    spec: ExportSpec,
-    paths: Sequence[Path],
-    raw_dir: Path,
-    *extra: str,
-) -> tuple[str, list[str]]:
-    """`export_fingerprint` of files on disk, and their hashes (in the order of `paths`)."""
-    digests = hash_files(paths)
-    names = [display_name(path, raw_dir) for path in paths]
-    return export_fingerprint(con, spec, list(zip(names, digests, strict=True)), *extra), digests
-
-
-def _reusable(
-    con: duckdb.DuckDBPyConnection, spec: ExportSpec, fingerprint: str
-) -> LoadResult | None:
-    """The last load of `spec`, when its table is still there and was made from the same
-    fingerprint."""
+def _last_load(con: duckdb.DuckDBPyConnection, spec: ExportSpec) -> tuple[str, str] | None:
+    """The fingerprint and reported result of the last complete load of `spec`, when its table
+    is still there."""
     exists = con.execute(
         "select count(*) from duckdb_tables() "
         "where schema_name = 'ingest' and table_name in (?, ?)",
@@ -290,13 +296,9 @@ def _reusable(
     ).fetchone()[0]
     if exists < 2:
         return None
-    row = con.execute(
-        f"select result from {FINGERPRINT_TABLE} where export = ? and fingerprint = ?",
-        [spec.name, fingerprint],
+    return con.execute(
+        f"select fingerprint, result from {FINGERPRINT_TABLE} where export = ?", [spec.name]
     ).fetchone()
-    if row is None:
-        return None
-    return dataclasses.replace(LoadResult(**json.loads(row[0])), reused=True)
 
 
 def _forget_load(con: duckdb.DuckDBPyConnection, spec: ExportSpec) -> None:
@@ -438,7 +440,12 @@ def csv_reader_sql(
 
 
 def _csv_file(
-    path: Path, sha256: str, spec: ExportSpec, raw_dir: Path, scratch: Path, warnings: list[str]
+    path: Path,
+    sha256: Future[str],
+    spec: ExportSpec,
+    raw_dir: Path,
+    scratch: Path,
+    warnings: list[str],
 ) -> StagedFile:
     display = display_name(path, raw_dir)
     header = read_header(path, spec, display)
@@ -478,13 +485,13 @@ def load_csv_export(
 
     `reuse`: keep the table when the files and the code are those it was made from."""
     warnings: list[str] = []
-    fingerprint, digests = file_fingerprint(con, spec, files, raw_dir)
+    inputs = ExportInputs.of(files, raw_dir)
     with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
         staged = (
             _csv_file(path, digest, spec, raw_dir, Path(scratch), warnings)
-            for path, digest in zip(files, digests, strict=True)
+            for path, digest in zip(files, inputs.digests, strict=True)
         )
-        return load_export(con, spec, staged, warnings, fingerprint=fingerprint, reuse=reuse)
+        return load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse)
 
 
 # --- workbooks --------------------------------------------------------------------------------
@@ -525,7 +532,7 @@ def sheet_frame(rows: list[list[object]], first_row: int, width: int) -> pd.Data
 def _workbook_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    sha256: str,
+    sha256: Future[str],
     spec: ExportSpec,
     raw_dir: Path,
     warnings: list[str],
@@ -570,13 +577,13 @@ def load_workbook_export(
         raise ValueError(f"{spec.name}: not a workbook export (spec.workbook is None)")
     warnings: list[str] = []
     registered: list[str] = []
-    fingerprint, digests = file_fingerprint(con, spec, files, raw_dir)
+    inputs = ExportInputs.of(files, raw_dir)
     try:
         staged = (
             _workbook_file(con, path, digest, spec, raw_dir, warnings, registered)
-            for path, digest in zip(files, digests, strict=True)
+            for path, digest in zip(files, inputs.digests, strict=True)
         )
-        return load_export(con, spec, staged, warnings, fingerprint=fingerprint, reuse=reuse)
+        return load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse)
     finally:
         for name in registered:
             con.unregister(name)
@@ -602,6 +609,10 @@ def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) 
     return frozenset()
 
 
+def _digest(staged: StagedFile) -> str:
+    return staged.sha256 if isinstance(staged.sha256, str) else staged.sha256.result()
+
+
 def _file_select(
     spec: ExportSpec, staged: StagedFile, table: str, by_reader: frozenset[str], file_no: int
 ) -> str:
@@ -618,7 +629,7 @@ def _file_select(
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
-        f"{quote_literal(staged.sha256)} as file_sha256, "
+        f"{quote_literal(_digest(staged))} as file_sha256, "
         f"cast({staged.row_number} as bigint) as source_row, {file_no} as {FILE_NO}, "
         f"{texts}, {typed}{constants} from {table}"
     )
@@ -630,7 +641,7 @@ def load_export(
     files: Iterable[StagedFile],
     warnings: list[str] | None = None,
     *,
-    fingerprint: str | None = None,
+    inputs: ExportInputs | None = None,
     reuse: bool = True,
 ) -> LoadResult:
     """Type the rows of `files` into `ingest.<spec.name>`; quarantine (or refuse) invalid rows.
@@ -638,11 +649,12 @@ def load_export(
     `files` may be lazy: each file is read when its turn comes. `warnings` collects the
     readers' warnings (unknown columns) and is filled as the files are read.
 
-    `fingerprint` (see `export_fingerprint`) says what the table is made from. When the table
-    was last made from the same fingerprint and `reuse` is true, it is kept as it is (with its
-    quarantine entries and file log) and `files` are not read: the result is the last load's,
-    marked `reused`. The fingerprint is forgotten before a table is rewritten and remembered
-    once it is complete, so a load that stops half-way is never taken for a finished one.
+    `inputs` says what the table is made from (its fingerprint: see `export_fingerprint`). When
+    the table was last made from the same fingerprint and `reuse` is true, it is kept as it is
+    (with its quarantine entries and file log) and `files` are not read: the result is the last
+    load's, marked `reused`. The fingerprint is forgotten before a table is rewritten and
+    remembered once it is complete, so a load that stops half-way is never taken for a finished
+    one. With no previous load to compare with, nothing waits for the hashes.
 
     Each file is read once into a temp table, in file order (a row's position is its record
     number): typed by the reader where it can, as text otherwise. A cheap test per row finds
@@ -650,13 +662,13 @@ def load_export(
     written once.
     """
     warnings = warnings if warnings is not None else []
-    if fingerprint is not None and reuse:
-        reused = _reusable(con, spec, fingerprint)
-        if reused is not None:
-            warnings.extend(w for w in reused.warnings if w not in warnings)
-            for warning in reused.warnings:
-                log.warning(warning)
-            return reused
+    last = _last_load(con, spec) if inputs is not None and reuse else None
+    if last is not None and inputs is not None and last[0] == inputs.fingerprint(con, spec):
+        reused = dataclasses.replace(LoadResult(**json.loads(last[1])), reused=True)
+        warnings.extend(w for w in reused.warnings if w not in warnings)
+        for warning in reused.warnings:
+            log.warning(warning)
+        return reused
     _forget_load(con, spec)
     issues = f"_issues_{spec.name}"
     rows = f"_rows_{spec.name}"
@@ -692,7 +704,7 @@ def load_export(
         )
         if rows_bad and spec.on_invalid_row == "error":
             raise _refusal(con, spec, issues, rows_bad)
-        files = {staged.display: staged.sha256 for staged in staged_files}
+        files = {staged.display: _digest(staged) for staged in staged_files}
         _write_typed(con, spec, rows, issues if rows_bad else None, files)
         rows_loaded = int(con.execute(f"select count(*) from {spec.table}").fetchone()[0])
         if rows_read != rows_loaded + rows_bad:  # pragma: no cover - an invariant of the SQL
@@ -707,8 +719,8 @@ def load_export(
         log.warning(warning)
     displays = [staged.display for staged in staged_files]
     result = LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
-    if fingerprint is not None:
-        _remember_load(con, spec, fingerprint, result)
+    if inputs is not None:
+        _remember_load(con, spec, inputs.fingerprint(con, spec), result)
     return result
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pipelines.lib.assets import SqlCheck
 from pipelines.lib.exports import (
     Column,
     ExportError,
+    ExportInputs,
     ExportSpec,
     LoadResult,
     RowRule,
@@ -33,7 +35,6 @@ from pipelines.lib.exports import (
     csv_reader_sql,
     display_name,
     duplicate_conflicts,
-    file_fingerprint,
     load_csv_export,
     load_export,
     quote_identifier,
@@ -195,7 +196,7 @@ def responses_spec(question_columns: Sequence[str]) -> ExportSpec:
 
 def _responses_file(
     path: Path,
-    sha256: str,
+    sha256: Future[str],
     questions: dict[str, str],
     spec: ExportSpec,
     raw_dir: Path,
@@ -256,12 +257,10 @@ def load_surveys(
 
     paths = [survey.responses for survey in surveys]
     # which questions are read from which survey's file comes from the codebook
-    fingerprint, digests = file_fingerprint(
-        con, spec, paths, raw_dir, repr(sorted(questions.items()))
-    )
+    inputs = ExportInputs.of(paths, raw_dir, repr(sorted(questions.items())))
 
     def staged(scratch: Path) -> Iterator[StagedFile]:
-        for survey, digest in zip(surveys, digests, strict=True):
+        for survey, digest in zip(surveys, inputs.digests, strict=True):
             yield _responses_file(
                 survey.responses,
                 digest,
@@ -274,7 +273,7 @@ def load_surveys(
 
     with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
         responses = load_export(
-            con, spec, staged(Path(scratch)), warnings, fingerprint=fingerprint, reuse=reuse
+            con, spec, staged(Path(scratch)), warnings, inputs=inputs, reuse=reuse
         )
     duplicate_conflicts(
         con,
