@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -338,3 +339,44 @@ def test_without_its_charts_the_draft_is_not_written(settings, monkeypatch):
     )
     assert (settings.outputs_dir / "2023" / "annex-tables-2023.xlsx").exists()
     assert not (settings.outputs_dir / "2023" / "draft").exists()
+
+
+# --- the browser opened ahead of a first build's static export ------------------------------
+
+
+def _sessions_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "kaleido-session" and t.is_alive()]
+
+
+def test_only_a_first_build_opens_the_browser_ahead(tmp_path, monkeypatch):
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    if chart_lib.find_browser() is None:
+        pytest.skip(NO_BROWSER)
+    try:
+        assert chart_lib.prewarm(tmp_path)  # nothing exported there yet
+        assert not chart_lib.prewarm(tmp_path)  # one session at a time
+    finally:
+        chart_lib.close_prewarmed()
+    assert chart_lib._PREWARMED is None and not _sessions_alive()
+    (tmp_path / ".static-cache.json").write_text("{}")
+    assert not chart_lib.prewarm(tmp_path)  # a rebuild: usually little to export
+    (tmp_path / ".static-cache.json").unlink()
+    monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
+    assert not chart_lib.prewarm(tmp_path)
+
+
+def test_a_build_that_stops_early_closes_the_browser_it_opened(settings, monkeypatch):
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    if chart_lib.find_browser() is None:
+        pytest.skip(NO_BROWSER)
+    opened: list[bool] = []
+    real = chart_lib.prewarm
+
+    def prewarm(outputs: Path) -> bool:
+        opened.append(real(outputs))
+        return opened[-1]
+
+    monkeypatch.setattr(chart_lib, "prewarm", prewarm)
+    outcome = run_build(settings, progress=lambda _line: None)  # raw/ holds no export
+    assert not outcome.published and opened == [True]
+    assert chart_lib._PREWARMED is None and not _sessions_alive()

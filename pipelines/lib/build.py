@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -97,12 +98,16 @@ def run_build(
     `reread_exports` reads every export again, even those unchanged since the last build.
     """
     from pipelines.definitions import defs  # the code location, loaded once per build
+    from pipelines.lib.outputs import charts
 
     settings = settings or Settings.from_env()
     started = time.monotonic()
-    job = defs().resolve_job_def("annex_build" if outputs else "annex_publish")
-    job = job.with_logger_defs({"progress": _progress_logger(progress, started)})
-    with build_lock(settings, wait_seconds=0):
+    with build_lock(settings, wait_seconds=0), contextlib.ExitStack() as browser:
+        # a first build opens the static export's browser while it loads and ingests
+        if outputs and charts.prewarm(settings.outputs_dir):
+            browser.callback(charts.close_prewarmed)
+        job = defs().resolve_job_def("annex_build" if outputs else "annex_publish")
+        job = job.with_logger_defs({"progress": _progress_logger(progress, started)})
         result = job.execute_in_process(
             run_config={"loggers": {"progress": {}}},
             # with DAGSTER_HOME set, CLI builds appear in the UI's run history too

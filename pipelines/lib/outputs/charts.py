@@ -7,8 +7,9 @@ section table are not published is skipped with a note, never drawn empty.
 Static export goes through kaleido 1.x, which drives a Chromium-family browser. Starting that
 browser costs seconds, so every SVG and PNG of every year is exported in one browser session,
 and files whose figure did not change since the last build are not exported again (a content
-hash per file in `outputs/.static-cache.json`). Without a browser the static files are skipped
-with one warning; the HTML files are always written.
+hash per file in `outputs/.static-cache.json`). A first build opens that session as it starts
+(`prewarm`). Without a browser the static files are skipped with one warning; the HTML files are
+always written.
 """
 
 from __future__ import annotations
@@ -860,6 +861,86 @@ async def _export(
     return [f"{type(error).__name__}: {error}" for error in errors or ()]
 
 
+class BrowserSession:
+    """A fast kaleido session opened ahead of need, in a thread with its own event loop.
+
+    Opening the browser and loading plotly.js in its tabs takes ~5-6 s here, mostly on the core
+    the build's Python leaves idle: a build that will surely export static files (see
+    `prewarm`) opens the session when it starts, and the chart step finds it ready.
+    """
+
+    def __init__(self, browser: str) -> None:
+        self.browser = browser
+        self.start_seconds = 0.0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="kaleido-session", daemon=True
+        )
+        self._thread.start()
+        self._session = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+
+    async def _open(self) -> Any:
+        started = time.monotonic()
+        session = _kaleido_class()(n=STATIC_TABS, mathjax=False, path=self.browser)
+        await session.__aenter__()  # as `async with` does
+        self.start_seconds = time.monotonic() - started
+        return session
+
+    def render(self, jobs: Sequence[StaticJob]) -> list[str]:
+        """Export `jobs`; raises when the session could not be opened or broke."""
+        session = self._session.result()
+        specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
+        errors = asyncio.run_coroutine_threadsafe(
+            session.write_fig_from_object(specs), self._loop
+        ).result()
+        return [f"{type(error).__name__}: {error}" for error in errors or ()]
+
+    def close(self) -> None:
+        try:
+            session = self._session.result()
+            closing = session.__aexit__(None, None, None)
+            asyncio.run_coroutine_threadsafe(closing, self._loop).result(timeout=60)
+        except Exception:  # noqa: BLE001 - a session that never opened has nothing to close
+            pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+
+_PREWARMED: BrowserSession | None = None
+
+
+def prewarm(outputs_dir: Path) -> bool:
+    """Open the export's browser session now when this build will surely export static files
+    (none were exported into `outputs_dir` yet) and it can (static export on, a browser found).
+    The chart step uses it; `close_prewarmed` closes it if the build ends first."""
+    global _PREWARMED
+    if _PREWARMED is not None or static_export_disabled():
+        return False
+    if (outputs_dir / ".static-cache.json").exists():
+        return False  # a rebuild: most files are usually unchanged, and a browser costs a core
+    browser = find_browser()
+    if browser is None:
+        return False
+    _PREWARMED = BrowserSession(browser)
+    return True
+
+
+def _take_prewarmed(browser: str) -> BrowserSession | None:
+    global _PREWARMED
+    session, _PREWARMED = _PREWARMED, None
+    if session is not None and session.browser != browser:
+        session.close()
+        return None
+    return session
+
+
+def close_prewarmed() -> None:
+    session = _take_prewarmed("")
+    if session is not None:
+        session.close()
+
+
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -919,8 +1000,18 @@ def export_static(
             for job in todo:
                 job.path.parent.mkdir(parents=True, exist_ok=True)
                 job.path.unlink(missing_ok=True)
+            session = _take_prewarmed(browser)
             try:
-                report.errors = _run(_export(todo, browser, True, report))
+                if session is not None:
+                    rendering = time.monotonic()
+                    try:
+                        report.errors = session.render(todo)
+                    finally:
+                        session.close()
+                    report.start_seconds = session.start_seconds
+                    report.render_seconds = time.monotonic() - rendering
+                else:
+                    report.errors = _run(_export(todo, browser, True, report))
             except Exception as exc:  # a failed fast session: once more, the library's own way
                 log(f"static export: {exc}; trying again with one page load per image")
                 report.errors = _run(_export(todo, browser, False, report))
