@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from pipelines.lib.build import run_build
+from pipelines.lib.build import _exports_changed, run_build
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
 from pipelines.lib.outputs import tables
@@ -348,21 +350,41 @@ def _sessions_alive() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kaleido-session" and t.is_alive()]
 
 
-def test_only_a_first_build_opens_the_browser_ahead(tmp_path, monkeypatch):
+def test_the_browser_is_opened_ahead_only_when_charts_are_likely_to_be_exported(
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
     if chart_lib.find_browser() is None:
         pytest.skip(NO_BROWSER)
+    unchanged, changed = (lambda: False), (lambda: True)
     try:
-        assert chart_lib.prewarm(tmp_path)  # nothing exported there yet
-        assert not chart_lib.prewarm(tmp_path)  # one session at a time
+        assert chart_lib.prewarm(tmp_path, unchanged)  # nothing exported there yet
+        assert not chart_lib.prewarm(tmp_path, changed)  # one session at a time
     finally:
         chart_lib.close_prewarmed()
     assert chart_lib._PREWARMED is None and not _sessions_alive()
     (tmp_path / ".static-cache.json").write_text("{}")
-    assert not chart_lib.prewarm(tmp_path)  # a rebuild: usually little to export
-    (tmp_path / ".static-cache.json").unlink()
+    assert not chart_lib.prewarm(tmp_path, unchanged)  # the same exports: the same charts
+    try:
+        assert chart_lib.prewarm(tmp_path, changed)  # a newer export: charts will change
+    finally:
+        chart_lib.close_prewarmed()
     monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
-    assert not chart_lib.prewarm(tmp_path)
+    assert not chart_lib.prewarm(tmp_path, changed)
+
+
+def test_exports_newer_than_the_publication_count_as_changed(settings):
+    assert _exports_changed(settings)  # nothing published yet
+    settings.publication_path.parent.mkdir(parents=True)
+    settings.publication_path.write_bytes(b"")
+    (settings.raw_dir / "old.csv").write_text("x")
+    past = settings.publication_path.stat().st_mtime - 60
+    os.utime(settings.raw_dir / "old.csv", (past, past))
+    assert not _exports_changed(settings)
+    (settings.raw_dir / "new.csv").write_text("x")
+    later = settings.publication_path.stat().st_mtime + 60
+    os.utime(settings.raw_dir / "new.csv", (later, later))
+    assert _exports_changed(settings)
 
 
 def test_a_build_that_stops_early_closes_the_browser_it_opened(settings, monkeypatch):
@@ -372,8 +394,8 @@ def test_a_build_that_stops_early_closes_the_browser_it_opened(settings, monkeyp
     opened: list[bool] = []
     real = chart_lib.prewarm
 
-    def prewarm(outputs: Path) -> bool:
-        opened.append(real(outputs))
+    def prewarm(outputs: Path, changed_since: Callable[[], bool]) -> bool:
+        opened.append(real(outputs, changed_since))
         return opened[-1]
 
     monkeypatch.setattr(chart_lib, "prewarm", prewarm)

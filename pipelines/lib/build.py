@@ -85,6 +85,17 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
     return progress_logger
 
 
+def _exports_changed(settings: Settings) -> bool:
+    """Whether a file in the raw folder is newer than the publication (or there is none)."""
+    publication = settings.publication_path
+    if not publication.exists():
+        return True
+    published = publication.stat().st_mtime
+    return any(
+        path.stat().st_mtime > published for path in settings.raw_dir.rglob("*") if path.is_file()
+    )
+
+
 def run_build(
     settings: Settings | None = None,
     progress: Progress = print,
@@ -103,8 +114,8 @@ def run_build(
     settings = settings or Settings.from_env()
     started = time.monotonic()
     with build_lock(settings, wait_seconds=0), contextlib.ExitStack() as browser:
-        # a first build opens the static export's browser while it loads and ingests
-        if outputs and charts.prewarm(settings.outputs_dir):
+        # a build that will likely export charts opens the browser while it loads and ingests
+        if outputs and charts.prewarm(settings.outputs_dir, lambda: _exports_changed(settings)):
             browser.callback(charts.close_prewarmed)
         job = defs().resolve_job_def("annex_build" if outputs else "annex_publish")
         job = job.with_logger_defs({"progress": _progress_logger(progress, started)})

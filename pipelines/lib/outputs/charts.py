@@ -7,9 +7,9 @@ section table are not published is skipped with a note, never drawn empty.
 Static export goes through kaleido 1.x, which drives a Chromium-family browser. Starting that
 browser costs seconds, so every SVG and PNG of every year is exported in one browser session,
 and files whose figure did not change since the last build are not exported again (a content
-hash per file in `outputs/.static-cache.json`). A first build opens that session as it starts
-(`prewarm`). Without a browser the static files are skipped with one warning; the HTML files are
-always written.
+hash per file in `outputs/.static-cache.json`). A build likely to export some opens that
+session as it starts (`prewarm`). Without a browser the static files are skipped with one
+warning; the HTML files are always written.
 """
 
 from __future__ import annotations
@@ -865,8 +865,8 @@ class BrowserSession:
     """A fast kaleido session opened ahead of need, in a thread with its own event loop.
 
     Opening the browser and loading plotly.js in its tabs takes ~5-6 s here, mostly on the core
-    the build's Python leaves idle: a build that will surely export static files (see
-    `prewarm`) opens the session when it starts, and the chart step finds it ready.
+    the build's Python leaves idle: a build likely to export static files (see `prewarm`)
+    opens the session when it starts, and the chart step finds it ready.
     """
 
     def __init__(self, browser: str) -> None:
@@ -910,15 +910,17 @@ class BrowserSession:
 _PREWARMED: BrowserSession | None = None
 
 
-def prewarm(outputs_dir: Path) -> bool:
-    """Open the export's browser session now when this build will surely export static files
-    (none were exported into `outputs_dir` yet) and it can (static export on, a browser found).
-    The chart step uses it; `close_prewarmed` closes it if the build ends first."""
+def prewarm(outputs_dir: Path, changed_since: Callable[[], bool] = lambda: True) -> bool:
+    """Open the export's browser session now when this build is likely to export static files
+    and can (static export on, a browser found): nothing was exported into `outputs_dir` yet,
+    or `changed_since()` says an export changed since those files were made. The chart step
+    uses the session; `close_prewarmed` closes it if the build ends first."""
     global _PREWARMED
     if _PREWARMED is not None or static_export_disabled():
         return False
-    if (outputs_dir / ".static-cache.json").exists():
-        return False  # a rebuild: most files are usually unchanged, and a browser costs a core
+    cache = outputs_dir / ".static-cache.json"
+    if cache.exists() and not changed_since():
+        return False  # the same exports: the charts are those already exported
     browser = find_browser()
     if browser is None:
         return False
