@@ -28,6 +28,7 @@ import csv
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import json
 import logging
 import tempfile
@@ -219,6 +220,8 @@ class LoadResult:
     reused: bool = False
 
 
+# The libraries whose versions are part of what a typed table is made from (`_code_version`).
+READING_LIBRARIES = ("duckdb", "python-calamine", "pandas")
 # hashlib releases the GIL on large blocks: two files hash side by side
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
@@ -252,9 +255,11 @@ class ExportInputs:
 @functools.cache
 def _code_version() -> str:
     """The code that turns a file into a typed table: this module, the export specs and their
-    readers, the warehouse helpers, and DuckDB itself."""
+    readers, the warehouse helpers, and the libraries that read the files (DuckDB for CSV;
+    python-calamine and pandas for the cells of a workbook)."""
     lib = Path(__file__).parent
-    digest = hashlib.sha256(f"duckdb {duckdb.__version__}".encode())
+    versions = [f"{name} {importlib.metadata.version(name)}" for name in READING_LIBRARIES]
+    digest = hashlib.sha256(" ".join(versions).encode())
     for path in sorted([lib / "exports.py", lib / "warehouse.py", *(lib / "sources").glob("*.py")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
