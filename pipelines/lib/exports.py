@@ -329,7 +329,7 @@ def _remember_load(
 ) -> None:
     con.execute(
         f"insert into {FINGERPRINT_TABLE} values (?, ?, ?)",
-        [spec.name, fingerprint, json.dumps(dataclasses.asdict(result) | {"reused": False})],
+        [spec.name, fingerprint, json.dumps(dataclasses.asdict(result))],
     )
 
 
@@ -668,7 +668,9 @@ def load_export(
     """
     warnings = warnings if warnings is not None else []
     last = _last_load(con, spec) if inputs is not None and reuse else None
-    if last is not None and inputs is not None and last[0] == inputs.fingerprint(con, spec):
+    # computed (waiting for the hashes) only when there is a last load to compare it with
+    fingerprint = inputs.fingerprint(con, spec) if inputs is not None and last else None
+    if last is not None and last[0] == fingerprint:
         reused = dataclasses.replace(LoadResult(**json.loads(last[1])), reused=True)
         warnings.extend(w for w in reused.warnings if w not in warnings)
         for warning in reused.warnings:
@@ -725,7 +727,7 @@ def load_export(
     displays = [staged.display for staged in staged_files]
     result = LoadResult(spec.table, displays, rows_read, rows_loaded, rows_bad, warnings)
     if inputs is not None:
-        _remember_load(con, spec, inputs.fingerprint(con, spec), result)
+        _remember_load(con, spec, fingerprint or inputs.fingerprint(con, spec), result)
     return result
 
 

@@ -141,58 +141,60 @@ def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: Ann
     return {"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
 
 
-# Each output: its asset, what it makes, and the function that makes it.
-OUTPUTS: list[tuple[dg.AssetSpec, Callable[..., Metadata]]] = [
-    (
-        dg.AssetSpec(
-            CHARTS,
-            deps=[PUBLICATION],
-            group_name=GROUP,
-            kinds={"plotly", "html", "svg"},
-            description="Every chart of every year in Dutch and French: interactive HTML and "
-            "print-ready SVG and PNG (static export in one browser session; skipped with a "
-            "warning when no Chromium-family browser is found). "
-            "outputs/<year>/charts/<chart>_<year>.<lang>.*",
-        ),
+Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData], Metadata]
+
+
+def _output(
+    key: dg.AssetKey,
+    kinds: set[str],
+    description: str,
+    make: Make,
+    after: tuple[dg.AssetKey, ...] = (),
+) -> tuple[dg.AssetSpec, Make]:
+    """An output's asset (read from the publication, and from the outputs `after` it) and the
+    function that makes it."""
+    spec = dg.AssetSpec(
+        key, deps=[PUBLICATION, *after], group_name=GROUP, kinds=kinds, description=description
+    )
+    return spec, make
+
+
+# In the order they are made.
+OUTPUTS: list[tuple[dg.AssetSpec, Make]] = [
+    _output(
+        CHARTS,
+        {"plotly", "html", "svg"},
+        "Every chart of every year in Dutch and French: interactive HTML and print-ready SVG "
+        "and PNG (static export in one browser session; skipped with a warning when no "
+        "Chromium-family browser is found). outputs/<year>/charts/<chart>_<year>.<lang>.*",
         _charts,
     ),
-    (
-        dg.AssetSpec(
-            DICTIONARY,
-            deps=[PUBLICATION],
-            group_name=GROUP,
-            kinds={"markdown", "html"},
-            description="Every published table and column with its description, from the "
-            "comments in the publication, and how to open it read-only (DuckDB CLI, DBeaver, "
-            "Python). outputs/data-dictionary.{md,html}",
-        ),
+    _output(
+        DICTIONARY,
+        {"markdown", "html"},
+        "Every published table and column with its description, from the comments in the "
+        "publication, and how to open it read-only (DuckDB CLI, DBeaver, Python). "
+        "outputs/data-dictionary.{md,html}",
         _dictionary,
     ),
-    (
-        dg.AssetSpec(
-            TABLES,
-            deps=[PUBLICATION],
-            group_name=GROUP,
-            kinds={"csv", "excel"},
-            description="The annex tables for report authors: every annex table as CSV (all "
-            "years, and per year), and one Excel workbook per year with a sheet per section and "
-            "the figures, headers in Dutch and French. outputs/tables/*.csv, "
-            "outputs/<year>/annex-tables-<year>.xlsx",
-        ),
+    _output(
+        TABLES,
+        {"csv", "excel"},
+        "The annex tables for report authors: every annex table as CSV (all years, and per "
+        "year), and one Excel workbook per year with a sheet per section and the figures, "
+        "headers in Dutch and French. outputs/tables/*.csv, "
+        "outputs/<year>/annex-tables-<year>.xlsx",
         _tables,
     ),
-    (
-        dg.AssetSpec(
-            DRAFT,
-            deps=[PUBLICATION, CHARTS],
-            group_name=GROUP,
-            kinds={"markdown", "html"},
-            description="The figure-bearing parts of the annex, per year, in Dutch and French "
-            "(Markdown and a self-contained HTML page with the charts), every number filled in "
-            "from annex.figures, with an appendix tracing each figure to its source, the input "
-            "files' hashes and the run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
-        ),
+    _output(
+        DRAFT,
+        {"markdown", "html"},
+        "The figure-bearing parts of the annex, per year, in Dutch and French (Markdown and a "
+        "self-contained HTML page with the charts), every number filled in from annex.figures, "
+        "with an appendix tracing each figure to its source, the input files' hashes and the "
+        "run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
         _draft,
+        after=(CHARTS,),
     ),
 ]
 

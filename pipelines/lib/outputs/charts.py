@@ -929,6 +929,7 @@ def prewarm(outputs_dir: Path, changed_since: Callable[[], bool] = lambda: True)
 
 
 def _take_prewarmed(browser: str) -> BrowserSession | None:
+    """The session opened ahead, when it drives `browser` (another one is closed)."""
     global _PREWARMED
     session, _PREWARMED = _PREWARMED, None
     if session is not None and session.browser != browser:
@@ -938,7 +939,8 @@ def _take_prewarmed(browser: str) -> BrowserSession | None:
 
 
 def close_prewarmed() -> None:
-    session = _take_prewarmed("")
+    global _PREWARMED
+    session, _PREWARMED = _PREWARMED, None
     if session is not None:
         session.close()
 
