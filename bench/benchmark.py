@@ -7,11 +7,12 @@ Each build runs in its own process (as a user would run it), against its own raw
 folders under bench/out/ (generated, not committed). At each scale the warehouse is removed and
 `annex build` runs three times: a first build (nothing to reuse: every export read, every static
 chart file rendered, every pseudonym hashed), a rebuild of the same exports (what the nightly run
-does when no export changed: the ingestion tables are kept), and `annex build --reread` (every
-export read again, as after a new export of each; charts and pseudonyms of unchanged figures and
-members are still reused). Prints wall time, CPU time, peak memory (max RSS) and the ratios
-between the two scales; no thresholds are asserted. This machine's speed drifts by a third
-within an hour: compare two versions by runs taken close together, alternately.
+does when no export changed: the ingestion tables and the outputs' files are kept), and `annex
+build --reread` (every export read and every output written again, as after a new export of
+each; static charts of unchanged figures and pseudonyms of known members are still reused).
+Prints wall time, CPU time, peak memory (max RSS) and the ratios between the two scales; no
+thresholds are asserted. This machine's speed drifts by a third within an hour: compare two
+versions by runs taken close together, alternately.
 """
 
 from __future__ import annotations

@@ -187,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument(
         "--reread",
         action="store_true",
-        help="read every export again, even one unchanged since the last build (by default a "
-        "table whose files and reading code are unchanged is kept)",
+        help="read every export again and write every output again, even those unchanged since "
+        "the last build (by default a table whose files and reading code are unchanged is "
+        "kept, and so are the files of an output made from the same content)",
     )
     build.set_defaults(func=cmd_build)
 

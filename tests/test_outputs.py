@@ -343,6 +343,63 @@ def test_without_its_charts_the_draft_is_not_written(settings, monkeypatch):
     assert not (settings.outputs_dir / "2023" / "draft").exists()
 
 
+# --- outputs made again only when what they show changed --------------------------------------
+
+
+def _stamps(root: Path) -> dict[str, int]:
+    return {
+        path.relative_to(root).as_posix(): path.stat().st_mtime_ns
+        for path in root.rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def _build_outputs(settings, **options) -> dict[str, str]:
+    """Build; each output's progress line, by output."""
+    lines: list[str] = []
+    outcome = run_build(settings, progress=lines.append, **options)
+    assert outcome.published and not outcome.errors, outcome.errors
+    made = {}
+    for line in lines:
+        if match := re.search(r"· (outputs/\w+)(.*)$", line):
+            made[match[1]] = match[2]
+    return made
+
+
+def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settings, monkeypatch):
+    monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
+    register = _small_register()
+    register.write(settings.raw_dir)
+    root = settings.outputs_dir
+    first = _build_outputs(settings)
+    assert set(first) == {"outputs/charts", "outputs/data_dictionary", "outputs/tables",
+                          "outputs/annex_draft"} and not any(first.values())  # fmt: skip
+    written = _stamps(root)
+    kept = ", unchanged: files kept"
+    again = _build_outputs(settings)
+    assert again == {"outputs/charts": kept, "outputs/data_dictionary": "",
+                     "outputs/tables": kept, "outputs/annex_draft": kept}  # fmt: skip
+    unchanged = _stamps(root)
+    assert {name: unchanged[name] for name in written if "dictionary" not in name} == {
+        name: stamp for name, stamp in written.items() if "dictionary" not in name
+    }
+    # a file changed by hand is written again, with its output's other files
+    workbook = root / "2023" / "annex-tables-2023.xlsx"
+    workbook.write_bytes(b"edited")
+    third = _build_outputs(settings)
+    assert third["outputs/tables"] == "" and third["outputs/charts"] == kept
+    assert openpyxl.load_workbook(workbook).sheetnames
+    # --reread makes every output again
+    assert not any(_build_outputs(settings, reread_exports=True).values())
+    # new content: every output is made again
+    register.member(2)
+    register.subscribe("2023-05-02", 2, 1)
+    register.write(settings.raw_dir)
+    assert not any(_build_outputs(settings).values())
+    flows = pd.read_csv(root / "tables" / "membership_flows.csv")
+    assert flows.loc[flows["year"] == 2023, "new_members"].item() == 2
+
+
 # --- the browser opened ahead of a first build's static export ------------------------------
 
 

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines import cli
-from pipelines.lib.warehouse import read_publication
+from pipelines.lib.warehouse import connect, publish, read_publication
 from tests.builders import Register
 from tests.helpers import build, figures
 
@@ -114,3 +114,22 @@ def test_published_annex_tables_keep_their_order(sample_build):
         flows = con.execute("select year from annex.membership_flows").fetchall()
     assert len(rows) > 500 and rows == sorted(rows)
     assert flows == sorted(flows)
+
+
+def test_publication_reports_its_tables_and_sorts_the_quality_tables(settings):
+    register = good_register()
+    for member in (3, 2, 99, 1):  # 1 votes twice; 99 is not a member
+        register.vote("2024-06-18", member)
+    assert build(settings, register).published
+    with connect(settings.work_db_path) as con:
+        tables = publish(con, settings)
+    with read_publication(settings) as con:
+        names = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where database_name = current_database()"
+        ).fetchall()
+        counts = {n: con.execute(f"select count(*) from {n}").fetchone()[0] for (n,) in names}
+        quarantine = con.execute("select * from quality.quarantine").fetchall()
+    assert tables == counts and tables["annex.figures"] > 0
+    assert sorted(row[-1] for row in quarantine) == ["duplicate_vote", "not_a_member"]
+    assert quarantine == sorted(quarantine)

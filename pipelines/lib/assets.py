@@ -13,9 +13,8 @@ import duckdb
 from pipelines.lib.exports import LoadResult
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.warehouse import insertion_order, run_model, sql_model
+from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, insertion_order, run_model, sql_model
 
-CHECK_RESULTS_TABLE = "quality.check_results"
 # Schemas keyed by raw member numbers: their rows never reach the run log.
 PRIVATE_SCHEMAS = ("ingest", "staging")
 

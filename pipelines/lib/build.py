@@ -72,6 +72,9 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                     reused = made.metadata.get("reused")
                     if reused is not None and reused.value:
                         counted += ", unchanged: files not read again"
+                    unchanged = made.metadata.get("unchanged")
+                    if unchanged is not None and unchanged.value:
+                        counted += ", unchanged: files kept"
                     progress(f"{elapsed}    · {made.asset_key.to_user_string()}{counted}")
                 elif kind == "ASSET_CHECK_EVALUATION":
                     data = event.event_specific_data

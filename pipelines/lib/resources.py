@@ -29,7 +29,9 @@ class Warehouse(dg.ConfigurableResource):
     warehouse_dir: str | None = None
     pseudonym_key_path: str | None = None
     # Read every export again, even one whose files and reading code are unchanged since the
-    # table was made (by default such a table is kept: see pipelines.lib.exports.load_export).
+    # table was made (by default such a table is kept: see pipelines.lib.exports.load_export),
+    # and write every output again (by default the files of an output made from the same
+    # content are kept: see pipelines.lib.outputs.manifest).
     reread_exports: bool = False
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
@@ -65,6 +67,10 @@ class Warehouse(dg.ConfigurableResource):
 
     @property
     def reuse_unchanged_exports(self) -> bool:
+        return not self.reread_exports
+
+    @property
+    def reuse_unchanged_outputs(self) -> bool:
         return not self.reread_exports
 
     @contextmanager

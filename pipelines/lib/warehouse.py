@@ -32,6 +32,8 @@ from pipelines.lib.config import SQL_DIR, Settings
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
 # The storage format DuckDB 1.5 clients (DBeaver, older CLIs) can still open.
 PUBLICATION_STORAGE_VERSION = "v1.5.0"
+# Every data check's last outcome (written by pipelines/lib/assets.py, published).
+CHECK_RESULTS_TABLE = "quality.check_results"
 
 
 class BuildLockedError(RuntimeError):
@@ -292,9 +294,17 @@ def publish(
         for schema in sorted({schema for schema, _, _ in tables}):
             con.execute(f"create schema coop.{schema}")
         for schema, table, comment in tables:
-            # small tables keep the order their query gave them; core's large ones need none
+            # small tables keep the order their query gave them; core's large ones need none;
+            # the quality tables, filled export by export, are sorted (export, file, row, ...)
+            # so that the same build publishes them alike
+            order = " order by all" if schema == "quality" else ""
             with insertion_order(con) if schema != "core" else contextlib.nullcontext():
-                con.execute(f"create table coop.{schema}.{table} as from {source}.{schema}.{table}")
+                con.execute(
+                    f"create table coop.{schema}.{table} as from {source}.{schema}.{table}{order}"
+                )
+                published[f"{schema}.{table}"] = int(
+                    con.execute(f"select count(*) from coop.{schema}.{table}").fetchone()[0]
+                )
             column_comments = {
                 column: text for s, t, column, text in columns if (s, t) == (schema, table)
             }

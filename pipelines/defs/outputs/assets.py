@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +20,7 @@ from pipelines.lib.config import Settings
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import dictionary, draft, tables
 from pipelines.lib.outputs.data import AnnexData, load_annex_data
+from pipelines.lib.outputs.manifest import Manifest, data_digest, output_key
 from pipelines.lib.resources import Warehouse
 
 PUBLICATION = dg.AssetKey(["publish", "coop_duckdb"])
@@ -29,6 +31,17 @@ HEADLINE_PNG_LIMIT = 400_000  # bytes: above, the UI metadata links the file ins
 
 class OutputError(Exception):
     """One or more outputs could not be written (the others were)."""
+
+
+@dataclass
+class Made:
+    """What making an output gave: its metadata and its files. `complete=False` when some
+    files could not be written (no browser for the static charts): it is made again next
+    time, even from the same content."""
+
+    metadata: Metadata
+    files: list[Path] = field(default_factory=list)
+    complete: bool = True
 
 
 def _files_markdown(paths: list[Path], root: Path) -> str:
@@ -48,7 +61,7 @@ DRAFT = dg.AssetKey(["outputs", "annex_draft"])
 DICTIONARY = dg.AssetKey(["outputs", "data_dictionary"])
 
 
-def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
+def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
     outputs = settings.outputs_dir
     started = time.monotonic()
     chart_set = chart_lib.build_charts(data)
@@ -87,7 +100,13 @@ def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDa
         metadata["headline_chart"] = dg.MetadataValue.md(
             f"![{headline.stem}](data:image/png;base64,{encoded})"
         )
-    return metadata
+    static_off = chart_lib.static_export_disabled() is not None
+    complete = not report.errors and (report.warning is None or static_off)
+    return Made(metadata, files, complete)
+
+
+def _charts_settings() -> tuple[str, ...]:
+    return (chart_lib.static_export_disabled() or "static export on",)
 
 
 def _headline_png(outputs: Path, years: list[int]) -> Path | None:
@@ -98,20 +117,21 @@ def _headline_png(outputs: Path, years: list[int]) -> Path | None:
     return None
 
 
-def _tables(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
+def _tables(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
     outputs = settings.outputs_dir
     csvs = tables.write_csvs(data, outputs)
     workbooks = [
         tables.write_workbook(data, year, outputs, context.run.run_id) for year in data.years
     ]
-    return {
+    metadata = {
         "csv_files": len(csvs),
         "workbooks": dg.MetadataValue.md(_files_markdown(workbooks, outputs) or "none"),
         "sections": ", ".join(tables.section_tables(data)),
     }
+    return Made(metadata, [*csvs, *workbooks])
 
 
-def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
+def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
     outputs = settings.outputs_dir
     run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
     drafts = draft.write_drafts(data, outputs, run)
@@ -133,15 +153,27 @@ def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDat
         last = data.years[-1]
         text = next(d.markdown for d in drafts if d.year == last and d.lang == "nl")
         metadata["preview_nl"] = dg.MetadataValue.md(text.split("## Bijlage")[0])
-    return metadata
+    return Made(metadata, paths)
 
 
-def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Metadata:
+def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
     paths = dictionary.write_dictionary(settings, settings.outputs_dir)
-    return {"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
+    return Made({"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}, paths)
 
 
-Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData], Metadata]
+Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData], Made]
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output's asset (read from the publication, and from the outputs `after` it), the
+    function that makes it, and whether files made from the same content are kept (`settings`:
+    what else the files depend on; see pipelines/lib/outputs/manifest.py)."""
+
+    spec: dg.AssetSpec
+    make: Make
+    reusable: bool
+    settings: Callable[[], tuple[str, ...]]
 
 
 def _output(
@@ -150,17 +182,18 @@ def _output(
     description: str,
     make: Make,
     after: tuple[dg.AssetKey, ...] = (),
-) -> tuple[dg.AssetSpec, Make]:
-    """An output's asset (read from the publication, and from the outputs `after` it) and the
-    function that makes it."""
+    *,
+    reusable: bool = True,
+    settings: Callable[[], tuple[str, ...]] = tuple,
+) -> Output:
     spec = dg.AssetSpec(
         key, deps=[PUBLICATION, *after], group_name=GROUP, kinds=kinds, description=description
     )
-    return spec, make
+    return Output(spec, make, reusable, settings)
 
 
 # In the order they are made.
-OUTPUTS: list[tuple[dg.AssetSpec, Make]] = [
+OUTPUTS: list[Output] = [
     _output(
         CHARTS,
         {"plotly", "html", "svg"},
@@ -168,6 +201,7 @@ OUTPUTS: list[tuple[dg.AssetSpec, Make]] = [
         "and PNG (static export in one browser session; skipped with a warning when no "
         "Chromium-family browser is found). outputs/<year>/charts/<chart>_<year>.<lang>.*",
         _charts,
+        settings=_charts_settings,
     ),
     _output(
         DICTIONARY,
@@ -176,6 +210,7 @@ OUTPUTS: list[tuple[dg.AssetSpec, Make]] = [
         "publication, and how to open it read-only (DuckDB CLI, DBeaver, Python). "
         "outputs/data-dictionary.{md,html}",
         _dictionary,
+        reusable=False,  # it also reads the core tables' comments and row counts (~0.1 s)
     ),
     _output(
         TABLES,
@@ -199,32 +234,63 @@ OUTPUTS: list[tuple[dg.AssetSpec, Make]] = [
 ]
 
 
-@dg.multi_asset(specs=[spec for spec, _ in OUTPUTS], name="outputs", can_subset=True)
+@dg.multi_asset(specs=[output.spec for output in OUTPUTS], name="outputs", can_subset=True)
 def outputs(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult]:
     """The outputs share one step and one read of the publication (reading it took ~0.2 s an
-    output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output that
-    fails does not stop the others, except the draft, which shows the charts; the step fails
-    once every output has been tried, naming each that failed."""
+    output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output made
+    from the same content as the files it last wrote keeps them (unless `--reread`: see
+    pipelines/lib/outputs/manifest.py). An output that fails does not stop the others, except
+    the draft, which shows the charts; the step fails once every output has been tried, naming
+    each that failed."""
     settings = warehouse.settings
     data = load_annex_data(settings)
+    manifest = Manifest.load(settings.outputs_dir)
+    content = data_digest(data)
     failed: dict[dg.AssetKey, str] = {}
-    for spec, make in OUTPUTS:
+    remade: set[dg.AssetKey] = set()
+    for output in OUTPUTS:
+        spec = output.spec
         if spec.key not in context.selected_asset_keys:
             continue
-        missing = [dep.asset_key for dep in spec.deps if dep.asset_key in failed]
+        name = spec.key.to_user_string()
+        upstream = {dep.asset_key for dep in spec.deps}
+        missing = [key for key in upstream if key in failed]
         if missing:
             failed[spec.key] = f"not made: {missing[0].to_user_string()} failed"
-            context.log.warning(f"{spec.key.to_user_string()} {failed[spec.key]}")
+            context.log.warning(f"{name} {failed[spec.key]}")
+            manifest.forget(name)
             continue
+        key = output_key(name, content, *output.settings())
+        reuse = output.reusable and warehouse.reuse_unchanged_outputs and not upstream & remade
+        kept = manifest.kept(name, key) if reuse else None
+        if kept is not None:
+            yield dg.MaterializeResult(asset_key=spec.key, metadata=_kept(kept, settings))
+            continue
+        manifest.forget(name)  # files being rewritten are not those recorded
         try:
-            metadata = make(context, settings, data)
+            made = output.make(context, settings, data)
         except Exception as exc:  # reported with the others once every output was tried
             failed[spec.key] = f"{type(exc).__name__}: {exc}"
-            context.log.error(f"{spec.key.to_user_string()}: {failed[spec.key]}")
+            context.log.error(f"{name}: {failed[spec.key]}")
             continue
-        yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+        remade.add(spec.key)
+        if output.reusable and made.complete:
+            manifest.record(name, key, made.files, context.run.run_id)
+        yield dg.MaterializeResult(asset_key=spec.key, metadata=made.metadata)
     if failed:
         listed = "; ".join(f"{key.to_user_string()}: {why}" for key, why in failed.items())
         raise OutputError(f"{len(failed)} output(s) not written: {listed}")
+
+
+def _kept(entry: dict, settings: Settings) -> Metadata:
+    """The metadata of an output whose files were kept."""
+    root = settings.outputs_dir
+    files = [root / relative for relative in entry["files"]]
+    return {
+        "unchanged": True,
+        "made_by_run": entry["run_id"],
+        "made_at": entry["made_at"],
+        "files": dg.MetadataValue.md(_files_markdown(files, root) or "none"),
+    }

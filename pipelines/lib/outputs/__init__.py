@@ -6,6 +6,7 @@
 - `tables`: CSV and one Excel workbook per year, headers in Dutch and French;
 - `draft`: the annex draft per year (templates/annex.<lang>.md.j2), Markdown and HTML;
 - `dictionary`: the data dictionary of the publication; `markdown`: the Markdown-to-HTML step.
+- `manifest`: which outputs can keep their files (made from the same content last time).
 
 The Dagster assets are in pipelines/defs/outputs; closing a year is pipelines/lib/freeze.py.
 """

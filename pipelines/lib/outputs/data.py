@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines.lib.config import Settings
 from pipelines.lib.outputs.formatting import Lang, format_figure
-from pipelines.lib.warehouse import read_publication
+from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, read_publication
 
 FIGURES_TABLE = "annex.figures"
 
@@ -137,12 +137,18 @@ def load_annex_data(settings: Settings) -> AnnexData:
 _LAST_READ: list[object] = []  # [publication version, AnnexData]
 
 
+# No output shows them, and they change at every build (when each check ran): reading them would
+# make every build's content look new (see manifest.py).
+NOT_READ = (CHECK_RESULTS_TABLE,)
+
+
 def _read_annex_data(settings: Settings) -> AnnexData:
     with read_publication(settings) as con:
         tables = con.execute(
-            "select schema_name || '.' || table_name, comment from duckdb_tables() "
+            "select schema_name || '.' || table_name as name, comment from duckdb_tables() "
             "where database_name = current_database() and schema_name in ('annex', 'quality') "
-            "order by 1"
+            "and not list_contains(?, name) order by 1",
+            [list(NOT_READ)],
         ).fetchall()
         columns = con.execute(
             "select schema_name || '.' || table_name, column_name, comment from duckdb_columns() "

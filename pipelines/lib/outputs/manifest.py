@@ -1,0 +1,129 @@
+"""Outputs made again only when what they show changed.
+
+Charts, tables and drafts are functions of the published content and of the code that writes
+them. The nightly build mostly publishes the same content again (no new export): writing every
+file again would then cost seconds and touch hundreds of identical files in the report author's
+folder (a synced folder uploads them all). So each output records, in
+`outputs/.outputs-manifest.json`, a key (a hash of the published content it reads, of the
+writing code and templates, of the libraries' versions and of its settings) and the files it
+wrote with their size and modification time. A later build with the same key keeps the files,
+provided each is still there, unmodified; otherwise the output is made again.
+
+What is not in the key: the publication's path and time. A kept draft or workbook therefore
+says when it was made and from which publication, which had the same content.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.lib.outputs.data import AnnexData
+
+MANIFEST_NAME = ".outputs-manifest.json"
+# the libraries whose version can change what the outputs hold
+LIBRARIES = (
+    "duckdb", "pandas", "plotly", "kaleido", "openpyxl", "jinja2", "markdown-it-py",
+    "mdit-py-plugins",
+)  # fmt: skip
+_OUTPUTS_CODE = Path(__file__).resolve().parent
+
+
+def _version(library: str) -> str:
+    try:
+        return importlib.metadata.version(library)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+@functools.cache
+def code_digest() -> str:
+    """The writing code and templates (pipelines/lib/outputs) and the libraries' versions."""
+    digest = hashlib.sha256()
+    for path in sorted(_OUTPUTS_CODE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".js", ".json", ".yaml"):
+            digest.update(path.relative_to(_OUTPUTS_CODE).as_posix().encode())
+            digest.update(path.read_bytes())
+    for library in LIBRARIES:
+        digest.update(f"{library} {_version(library)}\n".encode())
+    return digest.hexdigest()
+
+
+def data_digest(data: AnnexData) -> str:
+    """The published content the outputs read: every annex and quality table (names, types,
+    values, in their order) with its comments."""
+    digest = hashlib.sha256()
+    for name in sorted(data.tables):
+        frame = data.tables[name]
+        digest.update(f"{name}\n{list(frame.columns)}\n{list(map(str, frame.dtypes))}\n".encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    comments = [sorted(data.table_comments.items()), sorted(data.column_comments.items())]
+    digest.update(json.dumps(comments, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def output_key(name: str, data_key: str, *settings: str) -> str:
+    """What output `name` is made from: the content (`data_key`), the code, its `settings`."""
+    parts = [name, data_key, code_digest(), *settings]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+@dataclass
+class Manifest:
+    """What each output was last made from, and the files it wrote (relative to `root`)."""
+
+    root: Path
+    entries: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        path = root / MANIFEST_NAME
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = {}
+        return cls(root, entries if isinstance(entries, dict) else {})
+
+    def kept(self, name: str, key: str) -> dict | None:
+        """The last making of output `name` when it was made from `key` and every file it
+        wrote is still there as it was written; None otherwise."""
+        entry = self.entries.get(name)
+        if not entry or entry.get("key") != key:
+            return None
+        for relative, stamp in entry.get("files", {}).items():
+            path = self.root / relative
+            if not path.is_file() or _stamp(path) != stamp:
+                return None
+        return entry
+
+    def record(self, name: str, key: str, files: list[Path], run_id: str) -> None:
+        self.entries[name] = {
+            "key": key,
+            "run_id": run_id,
+            "made_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "files": {path.relative_to(self.root).as_posix(): _stamp(path) for path in files},
+        }
+        self.save()
+
+    def forget(self, name: str) -> None:
+        if self.entries.pop(name, None) is not None:
+            self.save()
+
+    def save(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / MANIFEST_NAME
+        scratch = path.with_name(path.name + ".tmp")
+        scratch.write_text(json.dumps(self.entries, indent=1, sort_keys=True), encoding="utf-8")
+        scratch.replace(path)
