@@ -28,7 +28,7 @@ with boundaries as (
 
 paired as (
     select *,
-           sum(case when starts_spell then 1 else 0 end) over member_boundaries as spell_no,
+           count(*) filter (where starts_spell) over member_boundaries as spell_no,
            lead(operation_date) over member_boundaries as end_date,
            lead(operation_no) over member_boundaries as end_operation_no,
            lead(operation_type) over member_boundaries as end_type,
