@@ -19,12 +19,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipelines import definitions
 from pipelines.lib.build import _exports_changed, run_build
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
 from pipelines.lib.outputs import tables
 from pipelines.lib.outputs.data import AnnexData, Figure, load_annex_data
 from pipelines.lib.outputs.markdown import inline, to_html
+from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import read_publication
 from tests.builders import Register
 
@@ -366,6 +368,22 @@ def _build_outputs(settings, **options) -> dict[str, str]:
     return made
 
 
+def _outputs_metadata(settings) -> dict[str, dict[str, object]]:
+    """Build through Dagster; each output's metadata, by output."""
+    job = definitions.defs().resolve_job_def("annex_build")
+    warehouse = Warehouse(
+        raw_dir=str(settings.raw_dir),
+        warehouse_dir=str(settings.warehouse_dir),
+        pseudonym_key_path=str(settings.pseudonym_key_path),
+    )
+    result = job.execute_in_process(resources={"warehouse": warehouse})
+    return {
+        made.asset_key.to_user_string(): {k: v.value for k, v in made.metadata.items()}
+        for event in result.get_asset_materialization_events()
+        if (made := event.event_specific_data.materialization).asset_key.path[0] == "outputs"
+    }
+
+
 def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settings, monkeypatch):
     monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
     register = _small_register()
@@ -379,6 +397,10 @@ def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settin
     again = _build_outputs(settings)
     assert again == {"outputs/charts": kept, "outputs/data_dictionary": "",
                      "outputs/tables": kept, "outputs/annex_draft": kept}  # fmt: skip
+    metadata = _outputs_metadata(settings)  # as the UI shows it
+    assert metadata["outputs/annex_draft"]["unchanged"] is True
+    assert metadata["outputs/annex_draft"]["preview_nl"].startswith("# ")
+    assert "2023/draft/" in metadata["outputs/annex_draft"]["files"]
     unchanged = _stamps(root)
     assert {name: unchanged[name] for name in written if "dictionary" not in name} == {
         name: stamp for name, stamp in written.items() if "dictionary" not in name

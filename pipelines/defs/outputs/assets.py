@@ -94,12 +94,7 @@ def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDa
     }
     if report.warning:
         metadata["static_export_warning"] = report.warning
-    headline = _headline_png(outputs, data.years)
-    if headline is not None:
-        encoded = base64.b64encode(headline.read_bytes()).decode("ascii")
-        metadata["headline_chart"] = dg.MetadataValue.md(
-            f"![{headline.stem}](data:image/png;base64,{encoded})"
-        )
+    metadata.update(_charts_preview(settings, data))
     static_off = chart_lib.static_export_disabled() is not None
     complete = not report.errors and (report.warning is None or static_off)
     return Made(metadata, files, complete)
@@ -109,12 +104,16 @@ def _charts_settings() -> tuple[str, ...]:
     return (chart_lib.static_export_disabled() or "static export on",)
 
 
-def _headline_png(outputs: Path, years: list[int]) -> Path | None:
-    for year in reversed(years):
-        path = chart_lib.chart_dir(outputs, year) / f"{chart_lib.HEADLINE_CHART}_{year}.nl.png"
+def _charts_preview(settings: Settings, data: AnnexData) -> Metadata:
+    """The last year's headline chart, shown in the UI (when its PNG is small enough)."""
+    for year in reversed(data.years):
+        folder = chart_lib.chart_dir(settings.outputs_dir, year)
+        path = folder / f"{chart_lib.HEADLINE_CHART}_{year}.nl.png"
         if path.exists() and path.stat().st_size <= HEADLINE_PNG_LIMIT:
-            return path
-    return None
+            encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+            image = f"![{path.stem}](data:image/png;base64,{encoded})"
+            return {"headline_chart": dg.MetadataValue.md(image)}
+    return {}
 
 
 def _tables(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
@@ -149,11 +148,19 @@ def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDat
             or "none"
         ),
     }
-    if data.years:
-        last = data.years[-1]
-        text = next(d.markdown for d in drafts if d.year == last and d.lang == "nl")
-        metadata["preview_nl"] = dg.MetadataValue.md(text.split("## Bijlage")[0])
+    metadata.update(_draft_preview(settings, data))
     return Made(metadata, paths)
+
+
+def _draft_preview(settings: Settings, data: AnnexData) -> Metadata:
+    """The last year's Dutch draft without its appendix, shown in the UI."""
+    if not data.years:
+        return {}
+    markdown, _ = draft.draft_paths(settings.outputs_dir, data.years[-1], "nl")
+    if not markdown.exists():
+        return {}
+    text = markdown.read_text(encoding="utf-8")
+    return {"preview_nl": dg.MetadataValue.md(text.split("## Bijlage")[0])}
 
 
 def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
@@ -174,6 +181,7 @@ class Output:
     make: Make
     reusable: bool
     settings: Callable[[], tuple[str, ...]]
+    preview: Callable[[Settings, AnnexData], Metadata]  # also shown when the files are kept
 
 
 def _output(
@@ -185,11 +193,12 @@ def _output(
     *,
     reusable: bool = True,
     settings: Callable[[], tuple[str, ...]] = tuple,
+    preview: Callable[[Settings, AnnexData], Metadata] = lambda _settings, _data: {},
 ) -> Output:
     spec = dg.AssetSpec(
         key, deps=[PUBLICATION, *after], group_name=GROUP, kinds=kinds, description=description
     )
-    return Output(spec, make, reusable, settings)
+    return Output(spec, make, reusable, settings, preview)
 
 
 # In the order they are made.
@@ -202,6 +211,7 @@ OUTPUTS: list[Output] = [
         "Chromium-family browser is found). outputs/<year>/charts/<chart>_<year>.<lang>.*",
         _charts,
         settings=_charts_settings,
+        preview=_charts_preview,
     ),
     _output(
         DICTIONARY,
@@ -230,6 +240,7 @@ OUTPUTS: list[Output] = [
         "run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
         _draft,
         after=(CHARTS,),
+        preview=_draft_preview,
     ),
 ]
 
@@ -266,7 +277,8 @@ def outputs(
         reuse = output.reusable and warehouse.reuse_unchanged_outputs and not upstream & remade
         kept = manifest.kept(name, key) if reuse else None
         if kept is not None:
-            yield dg.MaterializeResult(asset_key=spec.key, metadata=_kept(kept, settings))
+            metadata = _kept(kept, settings) | output.preview(settings, data)
+            yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
             continue
         manifest.forget(name)  # files being rewritten are not those recorded
         try:
