@@ -34,6 +34,8 @@ LIBRARIES = (
     "mdit-py-plugins",
 )  # fmt: skip
 _OUTPUTS_CODE = Path(__file__).resolve().parent
+# the assets that call the writers (pipelines/defs/outputs) belong to the writing code too
+_OUTPUT_ASSETS = _OUTPUTS_CODE.parents[1] / "defs" / "outputs" / "assets.py"
 
 
 def _version(library: str) -> str:
@@ -45,12 +47,13 @@ def _version(library: str) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """The writing code and templates (pipelines/lib/outputs) and the libraries' versions."""
+    """The writing code and templates (pipelines/lib/outputs, the output assets) and the
+    libraries' versions."""
     digest = hashlib.sha256()
-    for path in sorted(_OUTPUTS_CODE.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".js", ".json", ".yaml"):
-            digest.update(path.relative_to(_OUTPUTS_CODE).as_posix().encode())
-            digest.update(path.read_bytes())
+    code = [p for p in sorted(_OUTPUTS_CODE.rglob("*")) if p.suffix in (".py", ".j2")]
+    for path in [*code, _OUTPUT_ASSETS]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     for library in LIBRARIES:
         digest.update(f"{library} {_version(library)}\n".encode())
     return digest.hexdigest()
