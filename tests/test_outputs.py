@@ -411,6 +411,12 @@ def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settin
     third = _build_outputs(settings)
     assert third["outputs/tables"] == "" and third["outputs/charts"] == kept
     assert openpyxl.load_workbook(workbook).sheetnames
+    # so is a deleted file, such as the plotly.js the HTML charts share
+    [script] = (root / "_assets").glob("plotly-*.min.js")
+    script.unlink()
+    fourth = _build_outputs(settings)
+    assert fourth["outputs/charts"] == fourth["outputs/annex_draft"] == ""
+    assert fourth["outputs/tables"] == kept and script.stat().st_size > 1_000_000
     # --reread makes every output again
     assert not any(_build_outputs(settings, reread_exports=True).values())
     # new content: every output is made again

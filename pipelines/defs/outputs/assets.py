@@ -76,7 +76,7 @@ def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDa
     skipped = "\n".join(
         f"- {year} `{name}`: {why}" for (name, year), why in sorted(chart_set.skipped.items())
     )
-    files = html + sorted(report.valid)
+    files = [*html, chart_lib.plotly_js_path(outputs), *sorted(report.valid)]
     metadata: dict[str, object] = {
         "charts": len(chart_set.charts),
         "static_files_exported": report.exported,
