@@ -111,11 +111,11 @@ def run_build(
     `outputs=False` stops at the publication (no charts, tables or draft): for quick checks.
     `reread_exports` reads every export again, even those unchanged since the last build.
     """
+    started = time.monotonic()  # loading the definitions is part of the build's time
     from pipelines.definitions import defs  # the code location, loaded once per build
     from pipelines.lib.outputs import charts
 
     settings = settings or Settings.from_env()
-    started = time.monotonic()
     with build_lock(settings, wait_seconds=0), contextlib.ExitStack() as browser:
         # a build that will likely export charts opens the browser while it loads and ingests
         if outputs and charts.prewarm(settings.outputs_dir, lambda: _exports_changed(settings)):
