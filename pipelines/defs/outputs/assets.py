@@ -100,7 +100,7 @@ def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDa
     return Made(metadata, files, complete)
 
 
-def _charts_settings() -> tuple[str, ...]:
+def _charts_depends_on(settings: Settings) -> tuple[str, ...]:
     return (chart_lib.static_export_disabled() or "static export on",)
 
 
@@ -168,19 +168,23 @@ def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: Ann
     return Made({"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}, paths)
 
 
+def _dictionary_depends_on(settings: Settings) -> tuple[str, ...]:
+    """Every published table (core's too) with its comments, columns and row count."""
+    return (repr(dictionary.read_dictionary(settings)),)
+
+
 Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData], Made]
 
 
 @dataclass(frozen=True)
 class Output:
     """An output's asset (read from the publication, and from the outputs `after` it), the
-    function that makes it, and whether files made from the same content are kept (`settings`:
-    what else the files depend on; see pipelines/lib/outputs/manifest.py)."""
+    function that makes it, and what its files depend on besides the annex and quality tables
+    (`depends_on`): files made from the same are kept (see pipelines/lib/outputs/manifest.py)."""
 
     spec: dg.AssetSpec
     make: Make
-    reusable: bool
-    settings: Callable[[], tuple[str, ...]]
+    depends_on: Callable[[Settings], tuple[str, ...]]
     preview: Callable[[Settings, AnnexData], Metadata]  # also shown when the files are kept
 
 
@@ -191,14 +195,13 @@ def _output(
     make: Make,
     after: tuple[dg.AssetKey, ...] = (),
     *,
-    reusable: bool = True,
-    settings: Callable[[], tuple[str, ...]] = tuple,
+    depends_on: Callable[[Settings], tuple[str, ...]] = lambda _settings: (),
     preview: Callable[[Settings, AnnexData], Metadata] = lambda _settings, _data: {},
 ) -> Output:
     spec = dg.AssetSpec(
         key, deps=[PUBLICATION, *after], group_name=GROUP, kinds=kinds, description=description
     )
-    return Output(spec, make, reusable, settings, preview)
+    return Output(spec, make, depends_on, preview)
 
 
 # In the order they are made.
@@ -210,7 +213,7 @@ OUTPUTS: list[Output] = [
         "and PNG (static export in one browser session; skipped with a warning when no "
         "Chromium-family browser is found). outputs/<year>/charts/<chart>_<year>.<lang>.*",
         _charts,
-        settings=_charts_settings,
+        depends_on=_charts_depends_on,
         preview=_charts_preview,
     ),
     _output(
@@ -220,7 +223,7 @@ OUTPUTS: list[Output] = [
         "publication, and how to open it read-only (DuckDB CLI, DBeaver, Python). "
         "outputs/data-dictionary.{md,html}",
         _dictionary,
-        reusable=False,  # it also reads the core tables' comments and row counts (~0.1 s)
+        depends_on=_dictionary_depends_on,
     ),
     _output(
         TABLES,
@@ -273,8 +276,11 @@ def outputs(
             context.log.warning(f"{name} {failed[spec.key]}")
             manifest.forget(name)
             continue
-        key = output_key(name, content, *output.settings())
-        reuse = output.reusable and warehouse.reuse_unchanged_outputs and not upstream & remade
+        # the documents name the publication they were made from
+        key = output_key(
+            name, content, str(settings.publication_path), *output.depends_on(settings)
+        )
+        reuse = warehouse.reuse_unchanged_outputs and not upstream & remade
         kept = manifest.kept(name, key) if reuse else None
         if kept is not None:
             metadata = _kept(kept, settings) | output.preview(settings, data)
@@ -288,7 +294,7 @@ def outputs(
             context.log.error(f"{name}: {failed[spec.key]}")
             continue
         remade.add(spec.key)
-        if output.reusable and made.complete:
+        if made.complete:
             manifest.record(name, key, made.files, context.run.run_id)
         yield dg.MaterializeResult(asset_key=spec.key, metadata=made.metadata)
     if failed:

@@ -1,16 +1,18 @@
 """Outputs made again only when what they show changed.
 
-Charts, tables and drafts are functions of the published content and of the code that writes
-them. The nightly build mostly publishes the same content again (no new export): writing every
-file again would then cost seconds and touch hundreds of identical files in the report author's
-folder (a synced folder uploads them all). So each output records, in
+Charts, tables, drafts and the data dictionary are functions of the published content and of
+the code that writes them. The nightly build mostly publishes the same content again (no new
+export): writing every file again would then cost seconds and touch hundreds of identical files
+in the report author's folder (a synced folder uploads them all). So each output records, in
 `outputs/.outputs-manifest.json`, a key (a hash of the published content it reads, of the
-writing code and templates, of the libraries' versions and of its settings) and the files it
-wrote with their size and modification time. A later build with the same key keeps the files,
-provided each is still there, unmodified; otherwise the output is made again.
+publication's path, of the writing code and templates, of the libraries' versions and of what
+else it depends on) and the files it wrote with their size and modification time. A later
+build with the same key keeps the files, provided each is still there, unmodified; otherwise
+the output is made again.
 
-What is not in the key: the publication's path and time. A kept draft or workbook therefore
-says when it was made and from which publication, which had the same content.
+What is not in the key: the publication's time. A kept draft or workbook therefore says when it
+was made, and that the publication it was made from (the same file, with the same content) was
+published then.
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
+if TYPE_CHECKING:  # imported when a document is first converted (~0.2 s), not with the package
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ImageRenderer = Callable[[str, str], str]  # (alt, src) -> HTML
 
@@ -27,6 +28,9 @@ def _slug(text: str) -> str:
 
 @functools.cache
 def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.anchors import anchors_plugin
+
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
     return parser.use(anchors_plugin, min_level=1, max_level=6, slug_func=_slug)
 
@@ -52,6 +56,8 @@ def _lone_image(tokens: list[Token], i: int) -> Token | None:
 
 def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
     """The HTML body of a Markdown document written by our templates."""
+    from markdown_it.token import Token
+
     parser = _parser()
     tokens = parser.parse(markdown)
     kept: list[Token] = []

@@ -11,18 +11,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
 from pipelines.lib.outputs.formatting import excel_number_format
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # Section tables in the order of the annex, with their sheet name and NL / FR titles.
 SECTIONS: dict[str, tuple[str, str, str]] = {
@@ -135,10 +137,28 @@ HEADERS: dict[str, tuple[str, str]] = {
 }
 VERTICAL_FROM = 6  # columns above which a one-row section is written vertically
 RATIO_HINTS = ("turnout", "share", "rate", "top2box", "ratio")
-BOLD = Font(bold=True)
-ITALIC = Font(italic=True, color="555555")
-TITLE = Font(bold=True, size=13)
-HEADER_FILL = PatternFill("solid", fgColor="E8EEF1")
+
+
+@dataclass(frozen=True)
+class _Styles:
+    bold: Font
+    italic: Font
+    title: Font
+    header_fill: PatternFill
+
+
+@functools.cache
+def _styles() -> _Styles:
+    """The workbooks' styles; openpyxl is imported when a workbook is first written (~0.15 s),
+    not with the package (a build whose tables are unchanged writes none)."""
+    from openpyxl.styles import Font, PatternFill
+
+    return _Styles(
+        bold=Font(bold=True),
+        italic=Font(italic=True, color="555555"),
+        title=Font(bold=True, size=13),
+        header_fill=PatternFill("solid", fgColor="E8EEF1"),
+    )
 
 
 def section_tables(data: AnnexData) -> list[str]:
@@ -243,18 +263,22 @@ class SheetTable:
 
 
 def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    styles = _styles()
     ws.title = table.sheet[:31]
     ws["A1"] = f"{table.title_nl} {year} / {table.title_fr} {year}"
-    ws["A1"].font = TITLE
+    ws["A1"].font = styles.title
     ws["A2"] = f"Bron / Source: {table.source}"
-    ws["A2"].font = ITALIC
+    ws["A2"].font = styles.italic
     for col, (nl, fr) in enumerate(table.headers, start=1):
         top = ws.cell(row=3, column=col, value=nl)
         bottom = ws.cell(row=4, column=col, value=fr)
-        top.font = BOLD
-        bottom.font = ITALIC
+        top.font = styles.bold
+        bottom.font = styles.italic
         for cell in (top, bottom):
-            cell.fill = HEADER_FILL
+            cell.fill = styles.header_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(table.rows, start=5):
         unit = table.units[r - 5] if table.units else None
@@ -368,14 +392,17 @@ def write_workbook(
     data: AnnexData, year: int, outputs_dir: Path, run_id: str | None = None
 ) -> Path:
     """outputs/<year>/annex-tables-<year>.xlsx: an info sheet, every figure, every section."""
+    from openpyxl import Workbook
+
+    styles = _styles()
     wb = Workbook()
     info = wb.active
     info.title = "Info"
     info["A1"] = f"Tabellen bij de bijlage {year} / Tableaux de l'annexe {year}"
-    info["A1"].font = TITLE
+    info["A1"].font = styles.title
     for r, (nl, fr, value) in enumerate(info_rows(data, year, run_id), start=3):
-        info.cell(row=r, column=1, value=nl).font = BOLD
-        info.cell(row=r, column=2, value=fr).font = ITALIC
+        info.cell(row=r, column=1, value=nl).font = styles.bold
+        info.cell(row=r, column=2, value=fr).font = styles.italic
         cell = info.cell(row=r, column=3, value=_cell_value(value))
         fmt = _number_format("year" if nl == "Jaar" else "", cell.value)
         if fmt:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from pipelines.lib.outputs.formatting import capitalize_first
 from pipelines.lib.outputs.markdown import table_cell
+
+if TYPE_CHECKING:  # imported when a document is first written (~0.1 s), not with the package
+    import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,6 +23,8 @@ def environment() -> jinja2.Environment:
     code between processes (in a private folder of the temp directory, checked against each
     template's modification time).
     """
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
