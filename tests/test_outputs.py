@@ -25,6 +25,7 @@ from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
 from pipelines.lib.outputs import tables
 from pipelines.lib.outputs.data import AnnexData, Figure, load_annex_data
+from pipelines.lib.outputs.manifest import data_digest
 from pipelines.lib.outputs.markdown import inline, to_html
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import read_publication
@@ -484,3 +485,16 @@ def test_a_build_that_stops_early_closes_the_browser_it_opened(settings, monkeyp
     outcome = run_build(settings, progress=lambda _line: None)  # raw/ holds no export
     assert not outcome.published and opened == [True]
     assert chart_lib._PREWARMED is None and not _sessions_alive()
+
+
+def test_the_content_key_follows_every_value_and_its_order():
+    def data(frame: pd.DataFrame) -> AnnexData:
+        return AnnexData(Path("coop.duckdb"), dt.datetime.now(), {}, {"annex.t": frame})
+
+    base = pd.DataFrame({"year": [2023, 2024], "codes": [["A1"], ["A2", "A3"]]})
+    key = data_digest(data(base))
+    assert data_digest(data(base.copy())) == key
+    assert data_digest(data(base.iloc[::-1])) != key  # the files list rows in this order
+    changed = base.copy()
+    changed.loc[1, "codes"] = ["A2"]
+    assert data_digest(data(changed)) != key

@@ -68,10 +68,18 @@ def data_digest(data: AnnexData) -> str:
     for name in sorted(data.tables):
         frame = data.tables[name]
         digest.update(f"{name}\n{list(frame.columns)}\n{list(map(str, frame.dtypes))}\n".encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        digest.update(_hash_rows(frame).to_numpy().tobytes())
     comments = [sorted(data.table_comments.items()), sorted(data.column_comments.items())]
     digest.update(json.dumps(comments, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def _hash_rows(frame: pd.DataFrame) -> pd.Series:
+    """A hash per row, in order; a column of lists or maps (unhashable) is hashed as text."""
+    try:
+        return pd.util.hash_pandas_object(frame, index=False)
+    except TypeError:
+        return pd.util.hash_pandas_object(frame.astype(str), index=False)
 
 
 def output_key(name: str, data_key: str, *settings: str) -> str:
