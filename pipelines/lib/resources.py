@@ -66,11 +66,8 @@ class Warehouse(dg.ConfigurableResource):
             self._stack = None
 
     @property
-    def reuse_unchanged_exports(self) -> bool:
-        return not self.reread_exports
-
-    @property
-    def reuse_unchanged_outputs(self) -> bool:
+    def reuse_unchanged(self) -> bool:
+        """Keep what was made from unchanged inputs: ingestion tables, outputs' files."""
         return not self.reread_exports
 
     @contextmanager

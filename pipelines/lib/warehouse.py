@@ -299,12 +299,10 @@ def publish(
             # so that the same build publishes them alike
             order = " order by all" if schema == "quality" else ""
             with insertion_order(con) if schema != "core" else contextlib.nullcontext():
-                con.execute(
+                created = con.execute(
                     f"create table coop.{schema}.{table} as from {source}.{schema}.{table}{order}"
                 )
-                published[f"{schema}.{table}"] = int(
-                    con.execute(f"select count(*) from coop.{schema}.{table}").fetchone()[0]
-                )
+                published[f"{schema}.{table}"] = int(created.fetchone()[0])  # rows written
             column_comments = {
                 column: text for s, t, column, text in columns if (s, t) == (schema, table)
             }

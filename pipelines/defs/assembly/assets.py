@@ -19,6 +19,6 @@ def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.Materia
     files = vote_files(settings.raw_dir / "assembly")
     with warehouse.connect() as con:
         result = load_csv_export(
-            con, VOTES, files, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+            con, VOTES, files, settings.raw_dir, reuse=warehouse.reuse_unchanged
         )
         return export_materialization(con, result, log=context.log, keyed=False)

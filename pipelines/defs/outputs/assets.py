@@ -280,7 +280,7 @@ def outputs(
         key = output_key(
             name, content, str(settings.publication_path), *output.depends_on(settings)
         )
-        reuse = warehouse.reuse_unchanged_outputs and not upstream & remade
+        reuse = warehouse.reuse_unchanged and not upstream & remade
         kept = manifest.kept(name, key) if reuse else None
         if kept is not None:
             metadata = _kept(kept, settings) | output.preview(settings, data)

@@ -51,7 +51,7 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                 spec,
                 [snapshot.files[name]],
                 settings.raw_dir,
-                reuse=warehouse.reuse_unchanged_exports,
+                reuse=warehouse.reuse_unchanged,
             )
             yield export_materialization(
                 con,

@@ -43,7 +43,7 @@ def survey_exports(context: dg.AssetExecutionContext, warehouse: Warehouse):  # 
     settings = warehouse.settings
     with warehouse.connect() as con:
         codebooks, responses, warnings = load_surveys(
-            con, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+            con, settings.raw_dir, reuse=warehouse.reuse_unchanged
         )
         for warning in warnings:
             context.log.warning(warning)

@@ -45,7 +45,7 @@ def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Wareh
     with warehouse.connect() as con:
         results = [
             load_workbook_export(
-                con, spec, files, settings.raw_dir, reuse=warehouse.reuse_unchanged_exports
+                con, spec, files, settings.raw_dir, reuse=warehouse.reuse_unchanged
             )
             for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
         ]
@@ -73,7 +73,7 @@ def member_course_registrations(
             MEMBER_COURSES,
             member_course_files(settings.raw_dir),
             settings.raw_dir,
-            reuse=warehouse.reuse_unchanged_exports,
+            reuse=warehouse.reuse_unchanged,
         )
         check_course_duplicates(con)
         return export_materialization(con, result, log=context.log, keyed=False)
