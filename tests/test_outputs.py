@@ -214,6 +214,19 @@ def test_chart_labels_are_the_published_figures_in_belgian_format(outputs, stati
     assert "41.580" in categories and "94 (" in categories and "28 (" in categories
 
 
+def test_every_chart_passes_plotlys_validation_unchanged(sample_build):
+    """The build assembles figures without plotly's validation (it costs ~0.5 s a build):
+    each one must be what validation would have made of it, and validation must accept it."""
+    import plotly.graph_objects as go
+
+    charts = chart_lib.build_charts(load_annex_data(sample_build)).charts
+    assert len(charts) > 40
+    for chart in charts:
+        figure = chart.figure.to_dict()
+        # raises ValueError on a property or value plotly does not know
+        assert go.Figure(figure).to_dict() == figure, (chart.name, chart.year, chart.lang)
+
+
 def test_a_second_export_reuses_the_files_of_unchanged_charts(sample_build, tmp_path):
     """Warm: the build keeps a hash per static file, so an unchanged chart is not exported."""
     data = load_annex_data(sample_build)
