@@ -13,7 +13,15 @@ import duckdb
 from pipelines.lib.exports import LoadResult
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, insertion_order, run_model, sql_model
+from pipelines.lib.versions import model_fingerprint, record_version, recorded_versions
+from pipelines.lib.warehouse import (
+    CHECK_RESULTS_TABLE,
+    SqlModel,
+    insertion_order,
+    relation_kind,
+    run_model,
+    sql_model,
+)
 
 # Schemas keyed by raw member numbers: their rows never reach the run log.
 PRIVATE_SCHEMAS = ("ingest", "staging")
@@ -153,7 +161,7 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
                     stopped.add(table)
                     context.log.warning(f"{table} not made: a blocking check upstream failed")
                     continue
-                run_model(con, model)
+                kept = _make_model(con, model, reuse=warehouse.reuse_unchanged)
                 extra = spec.after(con) if spec.after else {}
                 metadata = table_metadata(
                     con,
@@ -161,7 +169,9 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
                     preview=model.schema not in PRIVATE_SCHEMAS,
                     count=not model.is_view,
                 )
-                yield dg.MaterializeResult(asset_key=key_of(table), metadata=metadata | extra)
+                yield dg.MaterializeResult(
+                    asset_key=key_of(table), metadata=metadata | extra | {"unchanged": kept}
+                )
                 for check in spec.checks:
                     result = evaluate_check(con, check)
                     if not result.passed and check.blocking:
@@ -169,6 +179,24 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
                     yield result
 
     return _models
+
+
+def _make_model(con: duckdb.DuckDBPyConnection, model: SqlModel, *, reuse: bool) -> bool:
+    """Make the model's table (or view), unless `reuse` and the table there was made from what
+    it would be made from now (see versions.py). Returns whether the table was kept."""
+    table = model.qualified_name
+    fingerprint = model_fingerprint(con, model)
+    if (
+        reuse
+        and fingerprint is not None
+        and recorded_versions(con).get(table) == fingerprint
+        and relation_kind(con, table) == ("view" if model.is_view else "table")
+    ):
+        return True
+    record_version(con, table, None)  # a model that stops half-way matches nothing
+    run_model(con, model)
+    record_version(con, table, fingerprint)
+    return False
 
 
 def export_materialization(

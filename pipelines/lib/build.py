@@ -74,7 +74,10 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                         counted += ", unchanged: files not read again"
                     unchanged = made.metadata.get("unchanged")
                     if unchanged is not None and unchanged.value:
-                        counted += ", unchanged: files kept"
+                        # an output keeps its files; a model its table (its inputs are those
+                        # it was made from)
+                        kept = "files" if made.asset_key.path[0] == "outputs" else "table"
+                        counted += f", unchanged: {kept} kept"
                     progress(f"{elapsed}    · {made.asset_key.to_user_string()}{counted}")
                 elif kind == "ASSET_CHECK_EVALUATION":
                     data = event.event_specific_data

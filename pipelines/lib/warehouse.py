@@ -237,18 +237,27 @@ def set_comments(
         con.execute("begin transaction; " + "; ".join(statements) + "; commit")
 
 
+def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'table' or 'view' for `schema.name` in the connection's database; None when missing."""
+    schema, table = name.split(".")
+    found = con.execute(
+        "select 'table' from duckdb_tables() where schema_name = ? and table_name = ? "
+        "and database_name = current_database() union all "
+        "select 'view' from duckdb_views() where schema_name = ? and view_name = ? "
+        "and database_name = current_database()",
+        [schema, table] * 2,
+    ).fetchall()
+    return found[0][0] if found else None
+
+
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     """Create (or replace) the model's table, or view, from its select."""
     con.execute(f"create schema if not exists {model.schema}")
     kind = "view" if model.is_view else "table"
     # an older build may have made it the other kind, which `create or replace` does not replace
-    other = con.execute(
-        "select 'table' from duckdb_tables() where schema_name = ? and table_name = ? "
-        "union all select 'view' from duckdb_views() where schema_name = ? and view_name = ?",
-        [model.schema, model.table] * 2,
-    ).fetchall()
-    if other and other[0][0] != kind:
-        con.execute(f"drop {other[0][0]} {model.qualified_name}")
+    other = relation_kind(con, model.qualified_name)
+    if other is not None and other != kind:
+        con.execute(f"drop {other} {model.qualified_name}")
     con.execute(f"create or replace {kind} {model.qualified_name} as\n{model.query}")
     doc = model.doc
     set_comments(con, model.qualified_name, doc.get("description"), doc.get("columns"))

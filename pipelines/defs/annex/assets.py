@@ -51,7 +51,12 @@ annex_models = sql_model_assets(
         Model("annex/members_by_category.sql", deps=["core.years", "core.member_counts"]),
         Model(
             "annex/general_assemblies.sql",
-            deps=["core.general_assemblies", "core.assembly_votes", "core.member_counts"],
+            deps=[
+                "core.general_assemblies",
+                "core.assembly_votes",
+                "core.member_counts",
+                "core.reference_dates",
+            ],
         ),
         Model("annex/figure_catalog.sql"),
         Model(

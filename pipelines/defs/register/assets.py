@@ -10,9 +10,11 @@ from pipelines.lib.sources.register import (
     MEMBER_KEYS_TABLE,
     REGISTER_SPECS,
     choose_snapshot,
+    member_keys_version,
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
+from pipelines.lib.versions import record_version
 
 
 @dg.multi_asset(
@@ -60,7 +62,10 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                 snapshot=snapshot.stamp or "unsuffixed",
                 ignored_snapshot_files=", ".join(ignored) or "none",
             )
+        # the pseudonyms follow from the members and the key: versioned by both (versions.py)
+        record_version(con, MEMBER_KEYS_TABLE, None)
         hashed = refresh_member_keys(con)
+        record_version(con, MEMBER_KEYS_TABLE, member_keys_version(con))
         yield dg.MaterializeResult(
             asset_key=key_of(MEMBER_KEYS_TABLE),
             metadata=table_metadata(con, MEMBER_KEYS_TABLE, preview=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.exports import Column, ExportError, ExportSpec, RowRule
+from pipelines.lib.versions import recorded_versions
 from pipelines.lib.warehouse import set_comments
 
 REGISTER_FILES = ("cooperators", "share_operations", "subscription_requests", "operation_requests")
@@ -237,6 +239,18 @@ def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
         {"member_number": "Member number.", "member_key": "Its pseudonym."},
     )
     return int(added)
+
+
+def member_keys_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The version of `ingest.member_keys` (see versions.py): the members' table's, the key's
+    probe and this code's. None while the members' table has none."""
+    members = recorded_versions(con).get(COOPERATORS.table)
+    if members is None:
+        return None
+    probe = con.execute("select pseudonym(-1)").fetchone()[0]
+    digest = hashlib.sha256(f"{members}\0{probe}\0".encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 REGISTER_SPECS = {

@@ -1,0 +1,130 @@
+"""What each table of the working database was made from, so that a build keeps a model whose
+inputs have not changed instead of computing it again.
+
+A table's version is a fingerprint of what made it:
+- an export's typed table (`ingest.<export>`): its load fingerprint (the files' hashes, the
+  reading code, the pseudonym key; see exports.py);
+- a SQL model: its file under sql/, DuckDB's version and the versions of the tables its query
+  reads (`model_fingerprint`);
+- another table the build writes that is small (governance facts, frozen figures): a hash of
+  its content, computed when a model asks.
+A table with no version (a large one written by other code) makes every model that reads it
+computed again. A version is forgotten before its table is rewritten and recorded once the
+table is complete, so that a model that stops half-way is never taken for a finished one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+import duckdb
+
+from pipelines.lib.exports import FINGERPRINT_TABLE
+from pipelines.lib.warehouse import SqlModel
+
+VERSIONS_TABLE = "ingest.table_versions"
+# Schemas of the working database a model may read.
+SCHEMAS = ("ingest", "staging", "core", "annex", "quality")
+# A table this small without a recorded version is versioned by a hash of its content.
+CONTENT_HASH_ROWS = 100_000
+
+_TABLE_NAME = re.compile(rf"\b({'|'.join(SCHEMAS)})\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+# What makes a query's result depend on more than the tables it reads.
+_UNSTABLE = re.compile(
+    r"\b(read_\w+|glob|now|current_date|current_time|current_timestamp|get_current_time"
+    r"|today|random|setseed|uuid|gen_random_uuid|getenv|current_setting)\s*\(",
+    re.IGNORECASE,
+)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _code_only(query: str) -> str:
+    """The query without its comments and string literals (which may name tables)."""
+    return _LITERAL.sub("''", _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", query)))
+
+
+def referenced_tables(query: str) -> frozenset[str]:
+    """The working-database tables (`schema.table`) a query reads."""
+    return frozenset(
+        f"{schema}.{table}".lower() for schema, table in _TABLE_NAME.findall(_code_only(query))
+    )
+
+
+def is_deterministic(query: str) -> bool:
+    """Whether the query's result depends only on the tables it reads (no file, clock or
+    random number)."""
+    return _UNSTABLE.search(_code_only(query)) is None
+
+
+def ensure_versions_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists ingest")
+    con.execute(
+        f"create table if not exists {VERSIONS_TABLE} (table_name varchar, version varchar)"
+    )
+
+
+def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every recorded version: the models' and the exports' typed tables'."""
+    ensure_versions_table(con)
+    versions = dict(con.execute(f"select table_name, version from {VERSIONS_TABLE}").fetchall())
+    try:
+        loads = con.execute(f"select 'ingest.' || export, fingerprint from {FINGERPRINT_TABLE}")
+    except duckdb.CatalogException:  # no export loaded yet
+        return versions
+    return dict(loads.fetchall()) | versions
+
+
+def forget_version(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    ensure_versions_table(con)
+    con.execute(f"delete from {VERSIONS_TABLE} where table_name = ?", [table])
+
+
+def record_version(con: duckdb.DuckDBPyConnection, table: str, version: str | None) -> str:
+    """Record `table`'s version (None: made from something unversioned, so a new one that
+    matches nothing). Returns the version recorded."""
+    version = version or f"unversioned {uuid.uuid4()}"
+    forget_version(con, table)
+    con.execute(f"insert into {VERSIONS_TABLE} values (?, ?)", [table, version])
+    return version
+
+
+def _content_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """A hash of a small table's columns and rows; None for a large (or missing) one."""
+    schema, name = table.split(".")
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = ? and table_name = ? order by column_index",
+        [schema, name],
+    ).fetchall()
+    if not columns:
+        return None
+    if con.execute(f"select count(*) from {table}").fetchone()[0] > CONTENT_HASH_ROWS:
+        return None
+    rows = con.execute(
+        f"select coalesce(string_agg(cast(t as varchar), chr(10) order by all), '') from {table} t"
+    ).fetchone()[0]
+    digest = hashlib.sha256(repr(columns).encode())
+    digest.update(rows.encode())
+    return f"content {digest.hexdigest()}"
+
+
+def model_fingerprint(con: duckdb.DuckDBPyConnection, model: SqlModel) -> str | None:
+    """What the model's table would be made from now: its file, DuckDB's version and the
+    version of every table its query reads. None when something it reads has no version, or
+    when its result depends on more than its tables."""
+    query = model.query
+    if not is_deterministic(query):
+        return None
+    known = recorded_versions(con)
+    digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0".encode())
+    digest.update(model.path.read_bytes())
+    for table in sorted(referenced_tables(query) - {model.qualified_name}):
+        version = known.get(table) or _content_version(con, table)
+        if version is None:
+            return None
+        digest.update(f"\0{table}\0{version}".encode())
+    return digest.hexdigest()

@@ -1,0 +1,152 @@
+"""A model whose inputs have not changed is kept; one whose inputs changed is made again."""
+
+from __future__ import annotations
+
+import re
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines import definitions
+from pipelines.lib import assets as asset_lib
+from pipelines.lib import versions
+from pipelines.lib.build import run_build
+from pipelines.lib.config import SQL_DIR
+from pipelines.lib.warehouse import SqlModel, sql_model
+from tests.builders import Register
+from tests.helpers import figures
+
+YEAR = 2024
+
+
+def test_every_model_declares_the_tables_it_reads():
+    """The asset graph orders the models and the versions follow the tables a query names:
+    both must agree. A model may declare more only for what its checks read."""
+    graph = definitions.defs().resolve_asset_graph()
+    checked = {check.asset_key for check in graph.asset_check_keys}
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        model = sql_model(path.relative_to(SQL_DIR).as_posix())
+        node = graph.get(dg.AssetKey(model.qualified_name.split(".")))
+        declared = {".".join(key.path) for key in node.parent_keys}
+        read = versions.referenced_tables(model.query) - {model.qualified_name}
+        assert read <= declared, (model.qualified_name, read - declared)
+        if declared - read:  # what the model's checks read
+            assert node.key in checked, (model.qualified_name, declared - read)
+
+
+def test_tables_read_are_found_outside_comments_and_literals():
+    query = """
+        -- from core.not_this
+        /* nor core.this_one */
+        select 'annex.nor_a_literal', m.x from staging.member_spells m
+        join Core.Members c using (member_key)
+    """
+    assert versions.referenced_tables(query) == {"staging.member_spells", "core.members"}
+    assert versions.is_deterministic(query)
+    assert not versions.is_deterministic("select * from read_csv('x.csv')")
+    assert not versions.is_deterministic("select now() as built_at")
+    assert versions.is_deterministic("select 'now()' as text -- random()")
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def test_a_models_fingerprint_follows_its_file_and_every_table_it_reads(con, tmp_path, monkeypatch):
+    path = tmp_path / "core" / "totals.sql"
+    path.parent.mkdir()
+    path.write_text("select sum(x) as total from staging.big join ingest.facts using (k)")
+    model = SqlModel(path)
+    con.execute("create schema staging; create schema ingest")
+    con.execute("create table staging.big as select 1 as k, 2 as x")
+    con.execute("create table ingest.facts as select 1 as k, 'a' as fact")
+    monkeypatch.setattr(versions, "CONTENT_HASH_ROWS", 0)  # any table too large to hash
+    assert versions.model_fingerprint(con, model) is None  # no version recorded
+    versions.record_version(con, "staging.big", "v1")
+    assert versions.model_fingerprint(con, model) is None  # ingest.facts has none
+    monkeypatch.setattr(versions, "CONTENT_HASH_ROWS", 100)
+    first = versions.model_fingerprint(con, model)  # ingest.facts: by its content (small)
+    assert first is not None and versions.model_fingerprint(con, model) == first
+    versions.record_version(con, "staging.big", "v2")
+    second = versions.model_fingerprint(con, model)
+    assert second not in (None, first)
+    con.execute("update ingest.facts set fact = 'b'")  # a small table's content
+    third = versions.model_fingerprint(con, model)
+    assert third not in (None, first, second)
+    path.write_text(path.read_text() + " where x > 0")  # the model's own SQL
+    assert versions.model_fingerprint(con, model) not in (None, first, second, third)
+    assert versions.record_version(con, "core.totals", None).startswith("unversioned ")
+
+
+def _register() -> Register:
+    register = Register()
+    for member in (1, 2, 3):
+        register.member(member)
+        register.subscribe("2023-03-01", member, 2)
+    register.vote(f"{YEAR}-06-18", 1, "online")
+    return register
+
+
+def _build(settings, **options) -> dict[str, str]:
+    """Build; what each model's progress line says after its name."""
+    lines: list[str] = []
+    outcome = run_build(settings, progress=lines.append, outputs=False, **options)
+    assert outcome.published and not outcome.errors, outcome.errors
+    models = {p.relative_to(SQL_DIR).with_suffix("").as_posix() for p in SQL_DIR.rglob("*.sql")}
+    made = {}
+    for line in lines:
+        if (match := re.search(r"· (\w+/\w+)[^,]*(.*)$", line)) and match[1] in models:
+            made[match[1]] = match[2]
+    return made
+
+
+KEPT = ", unchanged: table kept"
+
+
+def test_models_are_kept_until_what_they_read_changes(settings):
+    register = _register()
+    register.write(settings.raw_dir)
+    first = _build(settings)
+    assert first and KEPT not in first.values()
+    again = _build(settings)
+    assert set(again) == set(first) and set(again.values()) == {KEPT}
+    # a new vote file: the assembly's models are made again, the membership's are kept
+    register.vote(f"{YEAR}-06-18", 2, "onsite")
+    register.write(settings.raw_dir)
+    votes = _build(settings)
+    assert votes["core/assembly_votes"] == votes["annex/general_assemblies"] == ""
+    assert votes["annex/figures"] == ""
+    assert votes["staging/member_operations"] == votes["staging/member_spells"] == KEPT
+    assert figures(settings, YEAR)["p2.ga_voters"] == 2
+    # a new subscription: the membership models are made again
+    register.member(4)
+    register.subscribe(f"{YEAR}-02-01", 4, 1)
+    register.write(settings.raw_dir)
+    joined = _build(settings)
+    assert joined["staging/member_operations"] == joined["annex/membership_flows"] == ""
+    assert figures(settings, YEAR)["p1.new_members"] == 1
+    # --reread makes every model again
+    assert KEPT not in _build(settings, reread_exports=True).values()
+
+
+def test_a_model_that_failed_is_made_again(settings, monkeypatch):
+    _register().write(settings.raw_dir)
+    _build(settings)
+    run_model = asset_lib.run_model
+
+    def failing(con, model):
+        run_model(con, model)  # the table is written, then the step fails
+        if model.qualified_name == "staging.member_spells":
+            raise RuntimeError("stopped half-way")
+
+    monkeypatch.setattr(asset_lib, "run_model", failing)
+    outcome = run_build(settings, progress=lambda _line: None, outputs=False, reread_exports=True)
+    assert not outcome.published and "stopped half-way" in " ".join(outcome.errors)
+    monkeypatch.setattr(asset_lib, "run_model", run_model)
+    made = _build(settings)
+    assert made["staging/member_spells"] == ""  # not taken for the finished one
+    assert made["staging/member_operations"] == KEPT
