@@ -197,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument(
         "--reread",
         action="store_true",
-        help="read every export again and write every output again, even those unchanged since "
-        "the last build (by default a table whose files and reading code are unchanged is "
-        "kept, and so are the files of an output made from the same content)",
+        help="read every export, compute every model and write every output again, even those "
+        "unchanged since the last build (by default a table made from the same files or "
+        "inputs by the same code is kept, the publication keeps the tables it already holds, "
+        "and an output made from the same content keeps its files)",
     )
     build.set_defaults(func=cmd_build)
 

@@ -11,7 +11,14 @@ import duckdb
 import pytest
 
 from pipelines import cli
-from pipelines.lib.warehouse import connect, publish, read_publication
+from pipelines.lib.warehouse import (
+    KEEP_LARGE_ONLY_WHEN_UNCHANGED,
+    _tables_to_keep,
+    connect,
+    publication_manifest,
+    publish,
+    read_publication,
+)
 from tests.builders import Register
 from tests.helpers import build, figures
 
@@ -71,6 +78,11 @@ def test_publication_is_checkpointed_and_readable_by_duckdb_1_5(settings):
     assert not settings.publication_path.with_name("coop.duckdb.wal").exists()
     with read_publication(settings) as con:
         assert con.execute("select current_database()").fetchone() == ("coop",)
+    assert _figures_read_by_duckdb_1_5(settings) > 0
+
+
+def _figures_read_by_duckdb_1_5(settings) -> int:
+    """The rows of annex.figures, as a DuckDB 1.5 client reads the publication."""
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is needed to run an isolated DuckDB 1.5 client")
@@ -85,7 +97,70 @@ def test_publication_is_checkpointed_and_readable_by_duckdb_1_5(settings):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     version, count = done.stdout.split()
-    assert version.startswith("1.5.") and int(count) > 0
+    assert version.startswith("1.5.")
+    return int(count)
+
+
+def _published(settings) -> dict[str, list[tuple]]:
+    """Every published table's columns (with comments) and rows."""
+    with read_publication(settings) as con:
+        names = [n for (n,) in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where database_name = current_database() and table_name <> 'check_results'"
+        ).fetchall()]  # fmt: skip
+        return {
+            name: con.execute(
+                "select column_name, data_type, comment from duckdb_columns() "
+                "where schema_name || '.' || table_name = ? order by column_index",
+                [name],
+            ).fetchall()
+            + con.execute(f"select * from {name} order by all").fetchall()
+            for name in names
+        }
+
+
+def test_a_build_keeps_the_unchanged_tables_of_the_last_publication(settings):
+    register = good_register()
+    assert build(settings, register).published
+    assert publication_manifest(settings)["kept"] == []  # nothing to keep from
+    first = _published(settings)
+    assert build(settings).published  # the same exports
+    kept = publication_manifest(settings)["kept"]
+    assert {"core.members", "core.member_spells", "annex.figures"} <= set(kept)
+    assert not any(name.startswith("quality.") for name in kept)  # always written again
+    assert _published(settings) == first
+    assert not settings.publication_path.with_name("coop.duckdb.wal").exists()
+    with read_publication(settings) as con:
+        rows = con.execute("select count(*) from annex.figures").fetchone()[0]
+    assert _figures_read_by_duckdb_1_5(settings) == rows > 0
+    # a new member: the tables that change are written again, the others kept
+    register.member(4)
+    register.subscribe("2024-05-05", 4, 1)
+    assert build(settings, register).published
+    kept = set(publication_manifest(settings)["kept"])
+    assert "annex.figure_catalog" in kept and not kept & {"core.members", "annex.figures"}
+    assert figures(settings, 2024)["p1.members_end"] == 4
+    assert len(_published(settings)["core.members"]) == len(first["core.members"]) + 1
+    # a publication that is not the one the last build wrote is not kept from
+    shutil.copyfile(settings.publication_path, settings.build_dir / "copy.duckdb")
+    os.replace(settings.build_dir / "copy.duckdb", settings.publication_path)
+    assert build(settings).published
+    assert publication_manifest(settings)["kept"] == []
+
+
+def test_a_large_table_is_never_kept_while_another_changes():
+    versions = {"core.members": "m1", "annex.figures": "f2", "quality.quarantine": None}
+    before = {
+        "core.members": {"version": "m0", "rows": KEEP_LARGE_ONLY_WHEN_UNCHANGED + 1},
+        "annex.figures": {"version": "f2", "rows": 500},
+    }
+    names = list(versions)
+    assert _tables_to_keep(names, versions, before) == set()  # copying would leave waste
+    before["core.members"]["version"] = "m1"
+    assert _tables_to_keep(names, versions, before) == {"core.members", "annex.figures"}
+    before["core.members"]["rows"] = KEEP_LARGE_ONLY_WHEN_UNCHANGED
+    versions["core.members"] = "m2"  # a small table changed: the others are kept
+    assert _tables_to_keep(names, versions, before) == {"annex.figures"}
 
 
 def test_second_build_is_refused_while_one_runs(settings, capsys):

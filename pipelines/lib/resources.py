@@ -67,7 +67,8 @@ class Warehouse(dg.ConfigurableResource):
 
     @property
     def reuse_unchanged(self) -> bool:
-        """Keep what was made from unchanged inputs: ingestion tables, outputs' files."""
+        """Keep what was made from unchanged inputs: ingestion and model tables, the tables
+        the last publication holds, outputs' files."""
         return not self.reread_exports
 
     @contextmanager

@@ -15,7 +15,9 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -266,61 +268,146 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
 # --- publication ------------------------------------------------------------------------------
 
 
+# What the publication holds, written beside the build's working database after each publish.
+PUBLICATION_MANIFEST = "publication.json"
+# A table with more rows than this is never kept from the last publication while others
+# change: copying the file and replacing it there would leave as much unused space in it.
+KEEP_LARGE_ONLY_WHEN_UNCHANGED = 100_000
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def publication_manifest(settings: Settings) -> dict:
+    """What the last publish wrote (`publish`): the file's stamp, DuckDB's version, each
+    table's version and rows, the tables kept from the publication before; {} if none."""
+    try:
+        return json.loads((settings.build_dir / PUBLICATION_MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _published_before(settings: Settings) -> dict[str, dict]:
+    """The tables of the publication (version and rows) when it is the one the last build
+    wrote, by the same DuckDB; empty otherwise (no publication, or one replaced since)."""
+    manifest = publication_manifest(settings)
+    try:
+        stamp = _stamp(settings.publication_path)
+    except OSError:
+        return {}
+    same = (
+        manifest.get("stamp") == stamp
+        and manifest.get("duckdb") == duckdb.__version__
+        and manifest.get("storage_version") == PUBLICATION_STORAGE_VERSION
+    )
+    return manifest.get("tables", {}) if same else {}
+
+
+def _tables_to_keep(
+    names: list[str], versions: dict[str, str], before: dict[str, dict]
+) -> set[str]:
+    """The tables the last publication holds as this one would: same version (see
+    versions.py). None are kept unless every large table is among them."""
+    keep = {
+        name
+        for name in names
+        if versions.get(name) is not None and before.get(name, {}).get("version") == versions[name]
+    }
+    large = {
+        name for name, table in before.items() if table["rows"] > KEEP_LARGE_ONLY_WHEN_UNCHANGED
+    }
+    return keep if large <= keep else set()
+
+
 def publish(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+    versions: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Copy the publishable schemas of the working database (`con`) into a new publication.
 
     The copy is written next to the publication, checkpointed, then renamed over it. Returns
     the published tables with their row counts.
+
+    `versions` (table -> version, see versions.py): a table the last publication holds at
+    the same version is kept as it is there, so that a build whose large tables did not
+    change copies the last publication's file and rewrites only the others.
     """
     staging = settings.build_dir / "coop.staging.duckdb"
     for leftover in (staging, staging.with_name(staging.name + ".wal")):
         leftover.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
-    con.execute(
-        f"attach {quote_literal(str(staging))} as coop "
-        f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
-    )
+    # a view of the working database is published as a table (computed once, here)
+    tables = con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = ? and schema_name in (select unnest(?)) "
+        "union all "
+        "select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = ? and schema_name in (select unnest(?)) order by all",
+        [source, list(schemas)] * 2,
+    ).fetchall()
+    names = [f"{schema}.{table}" for schema, table, _ in tables]
+    versions = versions or {}
+    before = _published_before(settings) if versions else {}
+    keep = _tables_to_keep(names, versions, before)
+    if keep:
+        shutil.copyfile(settings.publication_path, staging)
+        con.execute(f"attach {quote_literal(str(staging))} as coop")
+    else:
+        con.execute(
+            f"attach {quote_literal(str(staging))} as coop "
+            f"(storage_version '{PUBLICATION_STORAGE_VERSION}')"
+        )
     published: dict[str, int] = {}
     try:
-        # a view of the working database is published as a table (computed once, here)
-        tables = con.execute(
-            "select schema_name, table_name, comment from duckdb_tables() "
-            "where database_name = ? and schema_name in (select unnest(?)) "
-            "union all "
-            "select schema_name, view_name, comment from duckdb_views() "
-            "where database_name = ? and schema_name in (select unnest(?)) order by all",
-            [source, list(schemas)] * 2,
-        ).fetchall()
         columns = con.execute(
             "select schema_name, table_name, column_name, comment from duckdb_columns() "
             "where database_name = ? and comment is not null",
             [source],
         ).fetchall()
+        held = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where database_name = 'coop'"
+        ).fetchall()
+        for (name,) in held:
+            if name not in keep:
+                con.execute(f"drop table coop.{name}")
         for schema in sorted({schema for schema, _, _ in tables}):
-            con.execute(f"create schema coop.{schema}")
+            con.execute(f"create schema if not exists coop.{schema}")
         for schema, table, comment in tables:
+            name = f"{schema}.{table}"
+            if name in keep:
+                published[name] = before[name]["rows"]
+                continue
             # small tables keep the order their query gave them; core's large ones need none;
             # the quality tables, filled export by export, are sorted (export, file, row, ...)
             # so that the same build publishes them alike
             order = " order by all" if schema == "quality" else ""
             with insertion_order(con) if schema != "core" else contextlib.nullcontext():
-                created = con.execute(
-                    f"create table coop.{schema}.{table} as from {source}.{schema}.{table}{order}"
-                )
-                published[f"{schema}.{table}"] = int(created.fetchone()[0])  # rows written
+                created = con.execute(f"create table coop.{name} as from {source}.{name}{order}")
+                published[name] = int(created.fetchone()[0])  # rows written
             column_comments = {
                 column: text for s, t, column, text in columns if (s, t) == (schema, table)
             }
-            set_comments(con, f"coop.{schema}.{table}", comment, column_comments)
+            set_comments(con, f"coop.{name}", comment, column_comments)
         con.execute("checkpoint coop")
     finally:
         con.execute("detach coop")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     os.replace(staging, settings.publication_path)
+    manifest = {
+        "stamp": _stamp(settings.publication_path),
+        "duckdb": duckdb.__version__,
+        "storage_version": PUBLICATION_STORAGE_VERSION,
+        "tables": {
+            name: {"version": versions.get(name), "rows": rows} for name, rows in published.items()
+        },
+        "kept": sorted(keep),
+    }
+    (settings.build_dir / PUBLICATION_MANIFEST).write_text(json.dumps(manifest, indent=1))
     return published
 
 

@@ -5,7 +5,8 @@ import dagster as dg
 from pipelines.lib.assets import key_of
 from pipelines.lib.config import SQL_DIR
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publish
+from pipelines.lib.versions import recorded_versions
+from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publication_manifest, publish
 
 # Every published model is upstream, so any failed blocking check (they all guard an upstream
 # asset) stops this step and leaves the last publication in place.
@@ -29,15 +30,22 @@ PUBLISHED_MODELS = sorted(
 def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings
     with warehouse.connect() as con:
-        tables = publish(con, settings)
+        # tables whose version the last publication holds are kept from it (not with --reread)
+        versions = recorded_versions(con) if warehouse.reuse_unchanged else None
+        tables = publish(con, settings, versions=versions)
     path = settings.publication_path
+    kept = publication_manifest(settings).get("kept", [])
     context.log.info(f"published {path}")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
             "size_bytes": path.stat().st_size,
             "tables": dg.MetadataValue.md(
-                "\n".join(f"- `{name}`: {rows} rows" for name, rows in tables.items())
+                "\n".join(
+                    f"- `{name}`: {rows} rows{' (kept from the last publication)' * (name in kept)}"
+                    for name, rows in tables.items()
+                )
             ),
+            "tables_kept": len(kept),
         }
     )
