@@ -8,13 +8,18 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 STARTED = time.monotonic()  # before importing Dagster (~1.2 s): `annex build` reports both
 
-from pipelines.lib.build import BuildOutcome, run_build  # noqa: E402
+# Only light modules here: `annex build` starts hashing the exports before it imports Dagster,
+# DuckDB and pandas (see pipelines/lib/hashing.py), which each command imports when it runs.
+from pipelines.lib import hashing  # noqa: E402
 from pipelines.lib.config import Settings  # noqa: E402
 from pipelines.lib.outputs.formatting import Lang, format_figure  # noqa: E402
-from pipelines.lib.warehouse import BuildLockedError, read_publication  # noqa: E402
+
+if TYPE_CHECKING:
+    from pipelines.lib.build import BuildOutcome
 
 HEADLINE_FIGURES = (
     "p1.new_members",
@@ -40,6 +45,8 @@ HEADLINE_FIGURES = (
 def print_figures(
     settings: Settings, year: int | None, figure_ids: tuple[str, ...] = (), lang: Lang = "nl"
 ) -> int:
+    from pipelines.lib.warehouse import read_publication
+
     with read_publication(settings) as con:
         if year is None:
             year = con.execute("select max(year) from annex.figures").fetchone()[0]
@@ -84,6 +91,8 @@ def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
         )
         print(f"\nNot published: {state}. {_took(outcome)}")
         return
+    from pipelines.lib.warehouse import read_publication
+
     with read_publication(settings) as con:
         quarantined = con.execute(
             "select source_file, reason, count(*) from quality.quarantine group by all order by all"
@@ -122,6 +131,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"No exports in {settings.raw_dir}: writing the sample exports there.")
         write_sample(settings.raw_dir, scale=1)
     print(f"Building from {settings.raw_dir} into {settings.warehouse_dir}")
+    hashing.prefetch(settings.raw_dir)  # beside the imports below, on the idle core
+    from pipelines.lib.build import run_build
+    from pipelines.lib.warehouse import BuildLockedError
+
     try:
         outcome = run_build(settings, reread_exports=args.reread)
     except BuildLockedError as exc:
@@ -150,6 +163,7 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
 
 def cmd_close_year(args: argparse.Namespace) -> int:
     from pipelines.lib.freeze import FreezeError, close_year
+    from pipelines.lib.warehouse import BuildLockedError
 
     settings = Settings.from_env()
     try:
@@ -169,6 +183,7 @@ def cmd_close_year(args: argparse.Namespace) -> int:
 
 def cmd_reopen_year(args: argparse.Namespace) -> int:
     from pipelines.lib.freeze import FreezeError, reopen_year
+    from pipelines.lib.warehouse import BuildLockedError
 
     settings = Settings.from_env()
     try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import duckdb
 import pytest
 
+from pipelines.lib import hashing
 from pipelines.lib.build import run_build
-from pipelines.lib.exports import ExportError, file_sha256, load_csv_export
+from pipelines.lib.exports import ExportError, load_csv_export
+from pipelines.lib.hashing import file_sha256
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
 from pipelines.lib.sources.register_checks import all_distinct, operations_name_known_members
@@ -369,3 +372,16 @@ def test_a_rebuild_keeps_unchanged_exports_and_publishes_the_same(settings):
     kept = [line for line in lines if "unchanged: files not read again" in line]
     assert any("ingest/cooperators" in line for line in kept), lines
     assert any("ingest/votes" in line for line in kept), lines
+
+
+def test_a_file_is_hashed_once_until_it_changes(tmp_path):
+    path = tmp_path / "assembly" / "ga_2024-06-18.csv"
+    path.parent.mkdir()
+    path.write_text("member_number,channel\n1,online\n")
+    hashing.prefetch(tmp_path)  # `annex build` starts this before importing Dagster
+    first = hashing.sha256_of(path)
+    assert hashing.sha256_of(path) is first  # the same computation, not a second one
+    assert first.result() == hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_text("member_number,channel\n2,online\n")
+    again = hashing.sha256_of(path)
+    assert again is not first and again.result() == file_sha256(path) != first.result()

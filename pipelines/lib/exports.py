@@ -33,7 +33,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -41,6 +41,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from pipelines.lib.hashing import sha256_of
 from pipelines.lib.warehouse import insertion_order, quote_literal, set_comments
 
 log = logging.getLogger(__name__)
@@ -222,8 +223,6 @@ class LoadResult:
 
 # The libraries whose versions are part of what a typed table is made from (`_code_version`).
 READING_LIBRARIES = ("duckdb", "python-calamine", "pandas")
-# hashlib releases the GIL on large blocks: two files hash side by side
-_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
 
 @dataclass
@@ -242,7 +241,7 @@ class ExportInputs:
     def of(cls, paths: Sequence[Path], raw_dir: Path, *extra: str) -> ExportInputs:
         return cls(
             [display_name(path, raw_dir) for path in paths],
-            [_HASHING.submit(file_sha256, path) for path in paths],
+            [sha256_of(path) for path in paths],
             extra,
         )
 
@@ -335,14 +334,6 @@ def _remember_load(
         f"insert into {FINGERPRINT_TABLE} values (?, ?, ?)",
         [spec.name, fingerprint, json.dumps(dataclasses.asdict(result))],
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def display_name(path: Path, raw_dir: Path) -> str:

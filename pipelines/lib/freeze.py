@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.config import Settings
-from pipelines.lib.exports import file_sha256
+from pipelines.lib.hashing import file_sha256
 from pipelines.lib.warehouse import build_lock, quote_literal, read_publication, set_comments
 
 FROZEN_TABLE = "annex.frozen_figures"

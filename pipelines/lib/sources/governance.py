@@ -39,8 +39,8 @@ from pipelines.lib.exports import (
     ExportError,
     display_name,
     ensure_quality_tables,
-    file_sha256,
 )
+from pipelines.lib.hashing import file_sha256
 from pipelines.lib.warehouse import set_comments
 
 GOVERNANCE_FILE = re.compile(r"^(?P<year>\d{4})\.ya?ml$")
