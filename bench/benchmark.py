@@ -21,6 +21,7 @@ versions by runs taken close together, alternately.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -67,6 +68,14 @@ def register_rows(raw: Path) -> tuple[int, int]:
     return count("cooperators"), count("share_operations")
 
 
+def generator_version() -> str:
+    """A hash of the sample generator's code (pipelines/sample)."""
+    digest = hashlib.sha256()
+    for path in sorted((HERE.parent / "pipelines" / "sample").rglob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def measure(scale: int, out: Path) -> dict[str, float]:
     root = out / f"scale{scale}"
     env = {
@@ -76,8 +85,11 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "ANNEX_PSEUDONYM_KEY": str(out / "pseudonym.key"),
     }
     generated = 0.0
-    if not (root / "raw" / "register").is_dir():
+    stamp = root / "generator.sha256"  # the exports are those the current generator writes
+    if not stamp.exists() or stamp.read_text() != generator_version():
+        shutil.rmtree(root / "raw", ignore_errors=True)
         generated, _, _, _ = run(["sample-data", "--scale", str(scale)], env)
+        stamp.write_text(generator_version())
     shutil.rmtree(root / "warehouse", ignore_errors=True)
     first, first_cpu, first_peak, output = run(["build"], env)
     print(f"scale {scale}, first build: {output.strip().splitlines()[-1]}")

@@ -511,3 +511,65 @@ def test_the_content_key_follows_every_value_and_its_order():
     changed = base.copy()
     changed.loc[1, "codes"] = ["A2"]
     assert data_digest(data(changed)) != key
+
+
+# --- a browser that stops answering ---------------------------------------------------------
+
+
+class _Browser:
+    """A stand-in for kaleido's session: writes the first `answers` images it is given (each
+    session), then never answers again, as a stalled browser does."""
+
+    answers = 0
+    sessions = 0
+
+    def __init__(self, **_options: object) -> None:
+        type(self).sessions += 1
+
+    async def __aenter__(self) -> _Browser:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def write_fig_from_object(self, specs: list[dict]) -> list:
+        import asyncio
+
+        for number, spec in enumerate(specs):
+            if number == self.answers:
+                await asyncio.sleep(3600)
+            Path(spec["path"]).write_bytes(b"<svg/>")
+        return []
+
+
+def _stalling_export(tmp_path, monkeypatch, fast_answers: int, slow_answers: int):
+    import kaleido
+
+    fast = type("Fast", (_Browser,), {"answers": fast_answers})
+    slow = type("Slow", (_Browser,), {"answers": slow_answers})
+    monkeypatch.setattr(chart_lib, "_kaleido_class", lambda: fast)
+    monkeypatch.setattr(kaleido, "Kaleido", slow)
+    monkeypatch.setattr(chart_lib, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(chart_lib, "POLL_SECONDS", 0.1)
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    data = synthetic_data(
+        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
+    )
+    charts = chart_lib.build_charts(data).charts
+    logged: list[str] = []
+    report = chart_lib.export_static(charts, tmp_path, browser="/bin/sh", log=logged.append)
+    return report, logged, fast, slow
+
+
+def test_a_stalled_browser_is_given_up_and_the_images_left_tried_again(tmp_path, monkeypatch):
+    report, logged, fast, slow = _stalling_export(tmp_path, monkeypatch, 3, 1000)
+    assert fast.sessions == slow.sessions == 1
+    assert "no image for 0 s (3 of 8 written); trying the 5 images left again" in logged[0]
+    assert report.exported == report.requested == 8 and not report.errors
+
+
+def test_a_browser_that_stalls_twice_leaves_the_images_for_the_next_build(tmp_path, monkeypatch):
+    report, _, _, _ = _stalling_export(tmp_path, monkeypatch, 3, 2)
+    assert report.exported == 5 and report.requested == 8
+    assert "made at the next build" in report.errors[0]
+    assert len(report.valid) == 5  # the others are not taken for exported

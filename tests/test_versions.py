@@ -121,6 +121,9 @@ def test_models_are_kept_until_what_they_read_changes(settings):
     assert votes["core/assembly_votes"] == votes["annex/general_assemblies"] == ""
     assert votes["annex/figures"] == ""
     assert votes["staging/member_operations"] == votes["staging/member_spells"] == KEPT
+    # the reference dates are computed again (they read the votes) with the same result: what
+    # reads them is kept
+    assert votes["core/reference_dates"] == "" and votes["core/member_counts"] == KEPT
     assert figures(settings, YEAR)["p2.ga_voters"] == 2
     # a new subscription: the membership models are made again
     register.member(4)
@@ -150,3 +153,14 @@ def test_a_model_that_failed_is_made_again(settings, monkeypatch):
     made = _build(settings)
     assert made["staging/member_spells"] == ""  # not taken for the finished one
     assert made["staging/member_operations"] == KEPT
+
+
+def test_versions_recorded_by_an_older_build_are_forgotten(con):
+    con.execute("create schema ingest")
+    con.execute(
+        "create table ingest.table_versions as select 'core.years' as table_name, 'v' as version"
+    )
+    assert versions.recorded_versions(con) == {}  # all made again once
+    versions.record_version(con, "core.years", "made", "content")
+    assert versions.recorded_versions(con) == {"core.years": "content"}
+    assert versions.made_from(con, "core.years") == "made"

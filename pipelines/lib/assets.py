@@ -13,7 +13,12 @@ import duckdb
 from pipelines.lib.exports import LoadResult
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.versions import model_fingerprint, record_version, recorded_versions
+from pipelines.lib.versions import (
+    content_version,
+    made_from,
+    model_fingerprint,
+    record_version,
+)
 from pipelines.lib.warehouse import (
     CHECK_RESULTS_TABLE,
     SqlModel,
@@ -189,13 +194,15 @@ def _make_model(con: duckdb.DuckDBPyConnection, model: SqlModel, *, reuse: bool)
     if (
         reuse
         and fingerprint is not None
-        and recorded_versions(con).get(table) == fingerprint
+        and made_from(con, table) == fingerprint
         and relation_kind(con, table) == ("view" if model.is_view else "table")
     ):
         return True
     record_version(con, table, None)  # a model that stops half-way matches nothing
     run_model(con, model)
-    record_version(con, table, fingerprint)
+    # a small table is versioned by its content: the same result changes nothing downstream
+    content = None if model.is_view else content_version(con, table)
+    record_version(con, table, fingerprint, content)
     return False
 
 

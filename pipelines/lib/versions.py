@@ -1,16 +1,21 @@
 """What each table of the working database was made from, so that a build keeps a model whose
 inputs have not changed instead of computing it again.
 
-A table's version is a fingerprint of what made it:
+Each table has a version, which the models that read it are fingerprinted with:
 - an export's typed table (`ingest.<export>`): its load fingerprint (the files' hashes, the
   reading code, the pseudonym key; see exports.py);
-- a SQL model: its file under sql/, DuckDB's version and the versions of the tables its query
-  reads (`model_fingerprint`);
-- another table the build writes that is small (governance facts, frozen figures): a hash of
-  its content, computed when a model asks.
-A table with no version (a large one written by other code) makes every model that reads it
-computed again. A version is forgotten before its table is rewritten and recorded once the
-table is complete, so that a model that stops half-way is never taken for a finished one.
+- a model's table of up to `CONTENT_HASH_ROWS` rows: a hash of its columns and rows, so that a
+  model computed again with the same result (core.years after a governance file changed, but
+  not its years) changes nothing downstream;
+- a larger model table or a view: what it was made from (`model_fingerprint`: its file under
+  sql/, DuckDB's version and the versions of the tables its query reads);
+- any other small table the build writes (governance facts, frozen figures): a hash of its
+  content, computed when a model asks.
+A model table also records what it was made from: a model is kept when that is what it would
+be made from now. A table with no version (a large one written by other code) makes every
+model that reads it computed again. Before a table is rewritten its record is replaced by a new
+random one, and the real one is recorded once the table is complete, so that a model that stops
+half-way is never taken for a finished one.
 """
 
 from __future__ import annotations
@@ -62,13 +67,23 @@ def is_deterministic(query: str) -> bool:
 
 def ensure_versions_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists ingest")
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = 'ingest' and table_name = 'table_versions'"
+        ).fetchall()
+    }
+    if columns and "made_from" not in columns:  # an older build's table: start again
+        con.execute(f"drop table {VERSIONS_TABLE}")
     con.execute(
-        f"create table if not exists {VERSIONS_TABLE} (table_name varchar, version varchar)"
+        f"create table if not exists {VERSIONS_TABLE} "
+        "(table_name varchar, made_from varchar, version varchar)"
     )
 
 
 def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Every recorded version: the models' and the exports' typed tables'."""
+    """Every recorded version: the models' tables' and the exports' typed tables'."""
     ensure_versions_table(con)
     versions = dict(con.execute(f"select table_name, version from {VERSIONS_TABLE}").fetchall())
     try:
@@ -78,22 +93,38 @@ def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(loads.fetchall()) | versions
 
 
+def made_from(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """What the table was recorded as made from (see `model_fingerprint`)."""
+    ensure_versions_table(con)
+    found = con.execute(
+        f"select made_from from {VERSIONS_TABLE} where table_name = ?", [table]
+    ).fetchone()
+    return found[0] if found else None
+
+
 def forget_version(con: duckdb.DuckDBPyConnection, table: str) -> None:
     ensure_versions_table(con)
     con.execute(f"delete from {VERSIONS_TABLE} where table_name = ?", [table])
 
 
-def record_version(con: duckdb.DuckDBPyConnection, table: str, version: str | None) -> str:
-    """Record `table`'s version (None: made from something unversioned, so a new one that
-    matches nothing). Returns the version recorded."""
-    version = version or f"unversioned {uuid.uuid4()}"
+def record_version(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    made: str | None,
+    version: str | None = None,
+) -> str:
+    """Record what `table` was made from (None: something unversioned, so a new random value
+    that matches nothing) and its version (by default the same). Returns the version."""
+    made = made or f"unversioned {uuid.uuid4()}"
+    version = version or made
     forget_version(con, table)
-    con.execute(f"insert into {VERSIONS_TABLE} values (?, ?)", [table, version])
+    con.execute(f"insert into {VERSIONS_TABLE} values (?, ?, ?)", [table, made, version])
     return version
 
 
-def _content_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """A hash of a small table's columns and rows; None for a large (or missing) one."""
+def content_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """A hash of a small table's columns and rows (in any order); None for a large (or
+    missing) one."""
     schema, name = table.split(".")
     columns = con.execute(
         "select column_name, data_type from duckdb_columns() "
@@ -123,7 +154,7 @@ def model_fingerprint(con: duckdb.DuckDBPyConnection, model: SqlModel) -> str | 
     digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0".encode())
     digest.update(model.path.read_bytes())
     for table in sorted(referenced_tables(query) - {model.qualified_name}):
-        version = known.get(table) or _content_version(con, table)
+        version = known.get(table) or content_version(con, table)
         if version is None:
             return None
         digest.update(f"\0{table}\0{version}".encode())

@@ -15,6 +15,7 @@ warning; the HTML files are always written.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import hashlib
 import importlib.metadata
@@ -846,22 +847,87 @@ def _kaleido_class() -> type:
     return ReusingKaleido
 
 
+class StaticExportStalled(RuntimeError):
+    """The browser stopped answering (kaleido then waits for ever)."""
+
+
+# Opening the browser takes ~5 s here and an image ~0.1 s: a browser not open after
+# OPEN_DEADLINE, or that wrote no image for STALL_SECONDS, has stalled. It is killed and the
+# images left are tried once more in a new session.
+OPEN_DEADLINE = 120.0
+STALL_SECONDS = 30.0
+POLL_SECONDS = 1.0
+
+
+class _Progress:
+    """Watches the image files of a render: stalled when none was written for STALL_SECONDS."""
+
+    def __init__(self, jobs: Sequence[StaticJob]) -> None:
+        self.jobs = jobs
+        self.written = self._count()
+        self.since = time.monotonic()
+
+    def _count(self) -> int:
+        return sum(_written(job) for job in self.jobs)
+
+    def stalled(self) -> bool:
+        written = self._count()
+        if written != self.written:
+            self.written, self.since = written, time.monotonic()
+        return time.monotonic() - self.since > STALL_SECONDS
+
+    def describe(self) -> str:
+        return (
+            f"the browser wrote no image for {STALL_SECONDS:.0f} s "
+            f"({self.written} of {len(self.jobs)} written)"
+        )
+
+
 async def _export(
     jobs: Sequence[StaticJob], browser: str, fast: bool, report: StaticReport
 ) -> list[str]:
-    """Every job in one browser session, STATIC_TABS tabs rendering side by side."""
+    """Every job in one browser session, STATIC_TABS tabs rendering side by side; raises
+    `StaticExportStalled` when the browser takes longer than OPEN_DEADLINE to open or writes
+    no image for STALL_SECONDS (it is then killed)."""
     import kaleido
 
     cls = _kaleido_class() if fast else kaleido.Kaleido
     started = time.monotonic()
-    async with cls(n=STATIC_TABS, mathjax=False, path=browser) as session:
-        opened = time.monotonic()
-        report.start_seconds = opened - started
-        errors = await session.write_fig_from_object(
-            [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
-        )
-        report.render_seconds = time.monotonic() - opened
+    session = cls(n=STATIC_TABS, mathjax=False, path=browser)
+    try:
+        async with asyncio.timeout(OPEN_DEADLINE):
+            await session.__aenter__()  # as `async with` does
+    except TimeoutError:
+        _kill(session)
+        raise StaticExportStalled(f"the browser did not open in {OPEN_DEADLINE:.0f} s") from None
+    opened = time.monotonic()
+    report.start_seconds = opened - started
+    specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
+    rendering = asyncio.ensure_future(session.write_fig_from_object(specs))
+    watch = _Progress(jobs)
+    try:
+        while not rendering.done():
+            await asyncio.wait({rendering}, timeout=POLL_SECONDS)
+            if not rendering.done() and watch.stalled():
+                rendering.cancel()
+                _kill(session)
+                raise StaticExportStalled(watch.describe())
+        errors = rendering.result()
+    finally:
+        try:
+            async with asyncio.timeout(60):
+                await session.__aexit__(None, None, None)
+        except TimeoutError:
+            _kill(session)
+    report.render_seconds = time.monotonic() - opened
     return [f"{type(error).__name__}: {error}" for error in errors or ()]
+
+
+def _kill(session: object) -> None:
+    """Kill the session's browser when it still runs (it no longer answers)."""
+    process = getattr(session, "subprocess", None)
+    if process is not None and process.poll() is None:
+        process.kill()
 
 
 class BrowserSession:
@@ -890,21 +956,33 @@ class BrowserSession:
         return session
 
     def render(self, jobs: Sequence[StaticJob]) -> list[str]:
-        """Export `jobs`; raises when the session could not be opened or broke."""
-        session = self._session.result()
+        """Export `jobs`; raises when the session could not be opened, broke, or stalled
+        (`StaticExportStalled`: no image written for STALL_SECONDS)."""
+        session = self._session.result(timeout=OPEN_DEADLINE)
         specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
-        errors = asyncio.run_coroutine_threadsafe(
+        rendering = asyncio.run_coroutine_threadsafe(
             session.write_fig_from_object(specs), self._loop
-        ).result()
+        )
+        watch = _Progress(jobs)
+        while True:
+            try:
+                errors = rendering.result(timeout=POLL_SECONDS)
+                break
+            except concurrent.futures.TimeoutError:
+                if watch.stalled():
+                    rendering.cancel()
+                    raise StaticExportStalled(watch.describe()) from None
         return [f"{type(error).__name__}: {error}" for error in errors or ()]
 
     def close(self) -> None:
+        """Close the browser; one that does not answer is killed."""
+        session = None
         try:
-            session = self._session.result()
+            session = self._session.result(timeout=OPEN_DEADLINE)
             closing = session.__aexit__(None, None, None)
             asyncio.run_coroutine_threadsafe(closing, self._loop).result(timeout=60)
         except Exception:  # noqa: BLE001 - a session that never opened has nothing to close
-            pass
+            _kill(session)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
@@ -946,6 +1024,10 @@ def close_prewarmed() -> None:
     session, _PREWARMED = _PREWARMED, None
     if session is not None:
         session.close()
+
+
+def _written(job: StaticJob) -> bool:
+    return job.path.exists() and job.path.stat().st_size > 0
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -1020,9 +1102,14 @@ def export_static(
                 else:
                     report.errors = _run(_export(todo, browser, True, report))
             except Exception as exc:  # a failed fast session: once more, the library's own way
-                log(f"static export: {exc}; trying again with one page load per image")
-                report.errors = _run(_export(todo, browser, False, report))
-            done = [job for job in todo if job.path.exists() and job.path.stat().st_size]
+                left = [job for job in todo if not _written(job)]
+                log(f"static export: {exc}; trying the {len(left)} images left again, with one "
+                    "page load per image")  # fmt: skip
+                try:
+                    report.errors = _run(_export(left, browser, False, report))
+                except StaticExportStalled as stalled:
+                    report.errors = [f"{stalled}: the images left are made at the next build"]
+            done = [job for job in todo if _written(job)]
             report.exported = len(done)
             for job in done:
                 cache[_relative(job.path, outputs_dir)] = keys[job.path]
