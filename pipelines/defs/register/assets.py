@@ -14,7 +14,8 @@ from pipelines.lib.sources.register import (
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
-from pipelines.lib.versions import record_version
+from pipelines.lib.versions import record_version, recorded_versions
+from pipelines.lib.warehouse import relation_kind
 
 
 @dg.multi_asset(
@@ -62,14 +63,24 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                 snapshot=snapshot.stamp or "unsuffixed",
                 ignored_snapshot_files=", ".join(ignored) or "none",
             )
-        # the pseudonyms follow from the members and the key: versioned by both (versions.py)
-        record_version(con, MEMBER_KEYS_TABLE, None)
-        hashed = refresh_member_keys(con)
-        record_version(con, MEMBER_KEYS_TABLE, member_keys_version(con))
+        # the pseudonyms follow from the members and the key: versioned by both (versions.py),
+        # and kept when neither changed
+        version = member_keys_version(con)
+        kept = (
+            warehouse.reuse_unchanged
+            and version is not None
+            and recorded_versions(con).get(MEMBER_KEYS_TABLE) == version
+            and relation_kind(con, MEMBER_KEYS_TABLE) == "table"
+        )
+        hashed = 0
+        if not kept:
+            record_version(con, MEMBER_KEYS_TABLE, None)
+            hashed = refresh_member_keys(con)
+            record_version(con, MEMBER_KEYS_TABLE, version)
         yield dg.MaterializeResult(
             asset_key=key_of(MEMBER_KEYS_TABLE),
             metadata=table_metadata(con, MEMBER_KEYS_TABLE, preview=False)
-            | {"members_hashed": hashed},
+            | {"members_hashed": hashed, "unchanged": kept},
         )
         for check in REGISTER_CHECKS:
             yield evaluate_check(con, check)
