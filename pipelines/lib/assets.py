@@ -15,6 +15,7 @@ from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.versions import (
     content_version,
+    forget_version,
     made_from,
     model_fingerprint,
     record_version,
@@ -198,7 +199,7 @@ def _make_model(con: duckdb.DuckDBPyConnection, model: SqlModel, *, reuse: bool)
         and relation_kind(con, table) == ("view" if model.is_view else "table")
     ):
         return True
-    record_version(con, table, None)  # a model that stops half-way matches nothing
+    forget_version(con, table)  # a model that stops half-way matches nothing
     run_model(con, model)
     # a small table is versioned by its content: the same result changes nothing downstream
     content = None if model.is_view else content_version(con, table)

@@ -8,7 +8,8 @@ Each table has a version, which the models that read it are fingerprinted with:
   model computed again with the same result (core.years after a governance file changed, but
   not its years) changes nothing downstream;
 - a larger model table or a view: what it was made from (`model_fingerprint`: its file under
-  sql/, DuckDB's version and the versions of the tables its query reads);
+  sql/, DuckDB's version, the code that runs it and the versions of the tables its query
+  reads);
 - any other small table the build writes (governance facts, frozen figures): a hash of its
   content, computed when a model asks.
 A model table also records what it was made from: a model is kept when that is what it would
@@ -20,9 +21,11 @@ half-way is never taken for a finished one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
+from pathlib import Path
 
 import duckdb
 
@@ -82,10 +85,21 @@ def ensure_versions_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _versions(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
+    """Run `sql` over the versions table, creating it first when it is missing or an older
+    build's (asking the catalog only then: a catalog query costs ~10-30 ms)."""
+    try:
+        return con.execute(sql, params or []).fetchall()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        ensure_versions_table(con)
+        return con.execute(sql, params or []).fetchall()
+
+
 def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Every recorded version: the models' tables' and the exports' typed tables'."""
-    ensure_versions_table(con)
-    versions = dict(con.execute(f"select table_name, version from {VERSIONS_TABLE}").fetchall())
+    # (made_from is named so that an older build's table, without it, is replaced)
+    rows = _versions(con, f"select table_name, version, made_from from {VERSIONS_TABLE}")
+    versions = {table: version for table, version, _ in rows}
     try:
         loads = con.execute(f"select 'ingest.' || export, fingerprint from {FINGERPRINT_TABLE}")
     except duckdb.CatalogException:  # no export loaded yet
@@ -95,16 +109,12 @@ def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def made_from(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """What the table was recorded as made from (see `model_fingerprint`)."""
-    ensure_versions_table(con)
-    found = con.execute(
-        f"select made_from from {VERSIONS_TABLE} where table_name = ?", [table]
-    ).fetchone()
-    return found[0] if found else None
+    found = _versions(con, f"select made_from from {VERSIONS_TABLE} where table_name = ?", [table])
+    return found[0][0] if found else None
 
 
 def forget_version(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    ensure_versions_table(con)
-    con.execute(f"delete from {VERSIONS_TABLE} where table_name = ?", [table])
+    _versions(con, f"delete from {VERSIONS_TABLE} where table_name = ?", [table])
 
 
 def record_version(
@@ -117,7 +127,7 @@ def record_version(
     that matches nothing) and its version (by default the same). Returns the version."""
     made = made or f"unversioned {uuid.uuid4()}"
     version = version or made
-    forget_version(con, table)
+    forget_version(con, table)  # (creates the table when missing)
     con.execute(f"insert into {VERSIONS_TABLE} values (?, ?, ?)", [table, made, version])
     return version
 
@@ -125,13 +135,9 @@ def record_version(
 def content_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """A hash of a small table's columns and rows (in any order); None for a large (or
     missing) one."""
-    schema, name = table.split(".")
-    columns = con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
-    if not columns:
+    try:  # the columns and their types (without asking the whole catalog)
+        columns = [(c[0], str(c[1])) for c in con.execute(f"from {table} limit 0").description]
+    except duckdb.CatalogException:
         return None
     if con.execute(f"select count(*) from {table}").fetchone()[0] > CONTENT_HASH_ROWS:
         return None
@@ -145,6 +151,16 @@ def content_version(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return f"content {digest.hexdigest()}"
 
 
+@functools.cache
+def _runner_version() -> str:
+    """The code that runs a model and records its version (warehouse.py, this module)."""
+    lib = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in (lib / "warehouse.py", lib / "versions.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def model_fingerprint(con: duckdb.DuckDBPyConnection, model: SqlModel) -> str | None:
     """What the model's table would be made from now: its file, DuckDB's version and the
     version of every table its query reads. None when something it reads has no version, or
@@ -153,7 +169,7 @@ def model_fingerprint(con: duckdb.DuckDBPyConnection, model: SqlModel) -> str | 
     if not is_deterministic(query):
         return None
     known = recorded_versions(con)
-    digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0".encode())
+    digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0{_runner_version()}\0".encode())
     digest.update(model.path.read_bytes())
     for table in sorted(referenced_tables(query) - {model.qualified_name}):
         version = known.get(table) or content_version(con, table)
