@@ -14,7 +14,7 @@ from pipelines.lib.sources.register import (
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
-from pipelines.lib.versions import record_version, recorded_versions
+from pipelines.lib.versions import forget_version, record_version, recorded_versions
 from pipelines.lib.warehouse import relation_kind
 
 
@@ -74,7 +74,7 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
         )
         hashed = 0
         if not kept:
-            record_version(con, MEMBER_KEYS_TABLE, None)
+            forget_version(con, MEMBER_KEYS_TABLE)  # a refresh that stops matches nothing
             hashed = refresh_member_keys(con)
             record_version(con, MEMBER_KEYS_TABLE, version)
         yield dg.MaterializeResult(

@@ -15,7 +15,6 @@ warning; the HTML files are always written.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import hashlib
 import importlib.metadata
@@ -902,17 +901,11 @@ async def _export(
         raise StaticExportStalled(f"the browser did not open in {OPEN_DEADLINE:.0f} s") from None
     opened = time.monotonic()
     report.start_seconds = opened - started
-    specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
-    rendering = asyncio.ensure_future(session.write_fig_from_object(specs))
-    watch = _Progress(jobs)
     try:
-        while not rendering.done():
-            await asyncio.wait({rendering}, timeout=POLL_SECONDS)
-            if not rendering.done() and watch.stalled():
-                rendering.cancel()
-                _kill(session)
-                raise StaticExportStalled(watch.describe())
-        errors = rendering.result()
+        errors = await _render_watched(session, jobs)
+    except StaticExportStalled:
+        _kill(session)
+        raise
     finally:
         try:
             async with asyncio.timeout(60):
@@ -920,7 +913,21 @@ async def _export(
         except TimeoutError:
             _kill(session)
     report.render_seconds = time.monotonic() - opened
-    return [f"{type(error).__name__}: {error}" for error in errors or ()]
+    return errors
+
+
+async def _render_watched(session: Any, jobs: Sequence[StaticJob]) -> list[str]:
+    """Render `jobs` in an open kaleido session, its errors as text; raises
+    `StaticExportStalled` (cancelling the render) when no image is written for STALL_SECONDS."""
+    specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
+    rendering = asyncio.ensure_future(session.write_fig_from_object(specs))
+    watch = _Progress(jobs)
+    while not rendering.done():
+        await asyncio.wait({rendering}, timeout=POLL_SECONDS)
+        if not rendering.done() and watch.stalled():
+            rendering.cancel()
+            raise StaticExportStalled(watch.describe())
+    return [f"{type(error).__name__}: {error}" for error in rendering.result() or ()]
 
 
 def _kill(session: object) -> None:
@@ -957,22 +964,14 @@ class BrowserSession:
 
     def render(self, jobs: Sequence[StaticJob]) -> list[str]:
         """Export `jobs`; raises when the session could not be opened, broke, or stalled
-        (`StaticExportStalled`: no image written for STALL_SECONDS)."""
+        (`StaticExportStalled`: its browser is then killed)."""
         session = self._session.result(timeout=OPEN_DEADLINE)
-        specs = [{"fig": job.figure, "path": job.path, "opts": job.opts} for job in jobs]
-        rendering = asyncio.run_coroutine_threadsafe(
-            session.write_fig_from_object(specs), self._loop
-        )
-        watch = _Progress(jobs)
-        while True:
-            try:
-                errors = rendering.result(timeout=POLL_SECONDS)
-                break
-            except concurrent.futures.TimeoutError:
-                if watch.stalled():
-                    rendering.cancel()
-                    raise StaticExportStalled(watch.describe()) from None
-        return [f"{type(error).__name__}: {error}" for error in errors or ()]
+        rendering = asyncio.run_coroutine_threadsafe(_render_watched(session, jobs), self._loop)
+        try:
+            return rendering.result()
+        except StaticExportStalled:
+            _kill(session)
+            raise
 
     def close(self) -> None:
         """Close the browser; one that does not answer is killed."""
