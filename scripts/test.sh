@@ -6,15 +6,19 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check uv
 
-# Static chart export (SVG/PNG) drives a Chromium-family browser; install Debian's when missing.
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1; then
+# Static chart export (SVG/PNG) drives a Chromium-family browser: install Debian's headless
+# shell when missing (the same renderer as Chromium, opened in half the time), else Chromium.
+has() { command -v "$1" >/dev/null 2>&1; }
+if ! has chromium-headless-shell && ! has chrome-headless-shell; then
+    if has apt-get; then
         sudo=""
         [ "$(id -u)" -eq 0 ] || sudo="sudo"
-        echo "Installing Chromium for static chart export (apt-get)…"
-        $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null \
-            || echo "warning: could not install Chromium; static chart tests will be skipped"
-    else
+        echo "Installing Chromium's headless shell for static chart export (apt-get)…"
+        if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium-headless-shell >/dev/null; }; then
+            has chromium || has chromium-browser || $sudo apt-get install -y -qq chromium >/dev/null \
+                || echo "warning: could not install Chromium; static chart tests will be skipped"
+        fi
+    elif ! has chromium && ! has chromium-browser; then
         echo "warning: no Chromium and no apt-get; static chart tests will be skipped"
     fi
 fi

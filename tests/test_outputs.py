@@ -37,7 +37,9 @@ MEMBERSHIP_CHARTS = ("membership_flow", "members_by_category", "membership_histo
                      "assembly_turnout")  # fmt: skip
 # Drawn from the training, survey and governance tables (the other half of the annex's figures).
 SECTION_CHARTS = ("survey_answers", "staff_training", "member_courses")
-NO_BROWSER = "no Chromium-family browser (apt-get install chromium, or set BROWSER_PATH)"
+NO_BROWSER = (
+    "no Chromium-family browser (apt-get install chromium-headless-shell, or set BROWSER_PATH)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +158,24 @@ def test_without_a_browser_the_static_files_are_skipped_with_one_warning(tmp_pat
     assert f"skipped {2 * len(result.charts)} SVG/PNG files" in report.warning
     assert not list(tmp_path.rglob("*.svg")) and not list(tmp_path.rglob("*.png"))
     assert report.exported == 0 and not report.valid
+
+
+def test_a_headless_shell_is_preferred_and_browser_path_wins(tmp_path, monkeypatch):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    shell = folder / "chromium-headless-shell"
+    chromium = folder / "chromium"
+    for path in (shell, chromium):
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    monkeypatch.setattr(chart_lib, "HEADLESS_SHELLS", ("chromium-headless-shell",))
+    monkeypatch.setenv("PATH", str(folder))
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert chart_lib.find_browser() == str(shell)
+    monkeypatch.setenv("BROWSER_PATH", str(chromium))
+    assert chart_lib.find_browser() == str(chromium)
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "missing"))
+    assert chart_lib.find_browser() is None
 
 
 # --- what the sample build wrote ------------------------------------------------------------
