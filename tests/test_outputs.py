@@ -24,8 +24,8 @@ from pipelines.lib.build import _exports_changed, run_build
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
 from pipelines.lib.outputs import tables
-from pipelines.lib.outputs.data import AnnexData, Figure, load_annex_data
-from pipelines.lib.outputs.manifest import data_digest
+from pipelines.lib.outputs.data import AnnexData, Figure, file_year, load_annex_data, rows_up_to
+from pipelines.lib.outputs.manifest import data_digest, data_digests
 from pipelines.lib.outputs.markdown import inline, to_html
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import read_publication
@@ -402,6 +402,85 @@ def _build_outputs(settings, **options) -> dict[str, str]:
     return made
 
 
+def test_a_change_in_one_year_writes_the_files_of_that_year_and_later_ones_again(
+    settings, monkeypatch
+):
+    monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
+    register = Register()
+    register.member(1)
+    register.subscribe("2022-03-01", 1, 2)
+    register.member(2)
+    register.subscribe("2023-03-01", 2, 1)
+    register.write(settings.raw_dir)
+    root = settings.outputs_dir
+    _build_outputs(settings)
+    before = _stamps(root)
+    assert any(path.startswith("2022/charts/") for path in before)
+    # a member joins in 2023: 2023's charts and tables are written again, 2022's kept; every
+    # draft is written again, as each lists the register's file with its new hash
+    register.member(3)
+    register.subscribe("2023-06-01", 3, 1)
+    register.write(settings.raw_dir)
+    made = _build_outputs(settings)
+    one_kept = ", files of 1 unchanged year kept"
+    assert made["outputs/charts"] == made["outputs/tables"] == one_kept, made
+    assert made["outputs/annex_draft"] == ""
+    after = _stamps(root)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert not {p for p in changed if p.startswith("2022/") and "/draft/" not in p}, changed
+    assert {"2023/annex-tables-2023.xlsx", "tables/membership_flows.csv"} <= changed
+    assert any(p.startswith("2023/charts/") for p in changed)
+    assert {p for p in changed if p.startswith("2022/draft/")}
+    assert "2023" in (root / "2023" / "draft" / "annex-2023.nl.md").read_text(encoding="utf-8")
+    flows = pd.read_csv(root / "tables" / "membership_flows.csv")
+    assert flows.loc[flows["year"] == 2023, "new_members"].item() == 2
+    # a member joins in 2022: both years are written again
+    register.member(4)
+    register.subscribe("2022-06-01", 4, 1)
+    register.write(settings.raw_dir)
+    made = _build_outputs(settings)
+    assert made["outputs/charts"] == made["outputs/tables"] == made["outputs/annex_draft"] == ""
+
+
+def test_the_outputs_of_a_year_do_not_depend_on_later_years_files():
+    """A draft lists the register's files and the yearly files up to its year: a later
+    year's governance file changes neither its list nor its key."""
+    files = pd.DataFrame(
+        {
+            "export": ["cooperators", "governance_facts", "governance_facts", "votes"],
+            "source_file": [
+                "register/cooperators_20250115.csv",
+                "governance/2023.yaml",
+                "governance/2024.yaml",
+                "assembly/ga_2024-06-18.csv",
+            ],
+            "file_sha256": ["a", "b", "c", "d"],
+        }
+    )
+    flows = pd.DataFrame({"year": [2023, 2024], "new_members": [3, 4]})
+
+    def data(files: pd.DataFrame) -> AnnexData:
+        tables = {"quality.ingest_files": files, "annex.membership_flows": flows}
+        return AnnexData(Path("coop.duckdb"), dt.datetime(2025, 1, 1), {}, tables)
+
+    assert [file_year(name) for name in files["source_file"]] == [None, 2023, 2024, 2024]
+    listed = rows_up_to(files, 2023)["source_file"].tolist()
+    assert listed == ["register/cooperators_20250115.csv", "governance/2023.yaml"]
+    edited = files.assign(file_sha256=["a", "b", "changed", "d"])
+    reads = ("annex.", "quality.ingest_files")
+    before = data_digests(data(files), [2023, 2024], reads)
+    after = data_digests(data(edited), [2023, 2024], reads)
+    assert before[2023] == after[2023] and before[2024] != after[2024]
+    assert before[None] != after[None]
+    # an output that does not read the quality tables does not see the change at all
+    assert data_digests(data(edited), [2024], ("annex.",)) == data_digests(
+        data(files), [2024], ("annex.",)
+    )
+    # the register's file is about every year
+    new_register = files.assign(file_sha256=["changed", "b", "c", "d"])
+    assert data_digests(data(new_register), [2023], reads)[2023] != before[2023]
+
+
 def _outputs_metadata(settings) -> dict[str, dict[str, object]]:
     """Build through Dagster; each output's metadata, by output."""
     job = definitions.defs().resolve_job_def("annex_build")
@@ -442,11 +521,13 @@ def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settin
     third = _build_outputs(settings)
     assert third["outputs/tables"] == "" and third["outputs/charts"] == kept
     assert openpyxl.load_workbook(workbook).sheetnames
-    # so is a deleted file, such as the plotly.js the HTML charts share
+    # so is a deleted file, such as the plotly.js the HTML charts share (the charts' files of
+    # the year are kept; the drafts, which show the charts, are written again)
     [script] = (root / "_assets").glob("plotly-*.min.js")
     script.unlink()
     fourth = _build_outputs(settings)
-    assert fourth["outputs/charts"] == fourth["outputs/annex_draft"] == ""
+    assert fourth["outputs/charts"] == ", files of 1 unchanged year kept"
+    assert fourth["outputs/annex_draft"] == ""
     assert fourth["outputs/tables"] == kept and script.stat().st_size > 1_000_000
     # --reread makes every output again
     assert not any(_build_outputs(settings, reread_exports=True).values())

@@ -78,6 +78,10 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
                         # it was made from)
                         kept = "files" if made.asset_key.path[0] == "outputs" else "table"
                         counted += f", unchanged: {kept} kept"
+                    years_kept = made.metadata.get("years_kept")
+                    if years_kept is not None:  # a yearly output made again for some years
+                        n = len(str(years_kept.value).split(", "))
+                        counted += f", files of {n} unchanged year{'s' * (n > 1)} kept"
                     progress(f"{elapsed}    · {made.asset_key.to_user_string()}{counted}")
                 elif kind == "ASSET_CHECK_EVALUATION":
                     data = event.event_specific_data

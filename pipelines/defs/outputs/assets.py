@@ -20,7 +20,7 @@ from pipelines.lib.config import Settings
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import dictionary, draft, tables
 from pipelines.lib.outputs.data import AnnexData, load_annex_data
-from pipelines.lib.outputs.manifest import Manifest, data_digest, output_key
+from pipelines.lib.outputs.manifest import Manifest, data_digests, output_key
 from pipelines.lib.resources import Warehouse
 
 PUBLICATION = dg.AssetKey(["publish", "coop_duckdb"])
@@ -33,15 +33,23 @@ class OutputError(Exception):
     """One or more outputs could not be written (the others were)."""
 
 
+Unit = int | None  # a year's files of a yearly output, or (None) the files about every year
+
+
 @dataclass
 class Made:
-    """What making an output gave: its metadata and its files. `complete=False` when some
-    files could not be written (no browser for the static charts): it is made again next
-    time, even from the same content."""
+    """What making an output gave: its metadata and its files, by unit (`files[None]`: those
+    about every year; `files[year]`: that year's). `complete=False` when some files could not
+    be written (no browser for the static charts): it is made again next time, even from the
+    same content."""
 
     metadata: Metadata
-    files: list[Path] = field(default_factory=list)
+    files: dict[Unit, list[Path]] = field(default_factory=dict)
     complete: bool = True
+
+    @property
+    def all_files(self) -> list[Path]:
+        return [path for paths in self.files.values() for path in paths]
 
 
 def _files_markdown(paths: list[Path], root: Path) -> str:
@@ -61,22 +69,39 @@ DRAFT = dg.AssetKey(["outputs", "annex_draft"])
 DICTIONARY = dg.AssetKey(["outputs", "data_dictionary"])
 
 
-def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
+def _charts(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    data: AnnexData,
+    years: list[int],
+    common: bool,
+) -> Made:
+    """The charts of `years`, their static files exported in one browser session; the
+    plotly.js their HTML shares is the file about every year."""
     outputs = settings.outputs_dir
     started = time.monotonic()
-    chart_set = chart_lib.build_charts(data)
-    html = chart_lib.write_html(chart_set.charts, outputs)
+    chart_set = chart_lib.build_charts(data, years)
+    script = chart_lib.plotly_js_path(outputs)
+    if common:
+        script.unlink(missing_ok=True)  # written again by write_html
+    html = chart_lib.write_html(chart_set.charts, outputs)  # and plotly.js when missing
     html_seconds = time.monotonic() - started
     report = chart_lib.export_static(chart_set.charts, outputs, log=context.log.info)
     if report.warning:
         context.log.warning(report.warning)
     for error in report.errors:
         context.log.error(f"static export: {error}")
-    removed = chart_lib.remove_stale(outputs, chart_set.charts, data.years, report.valid)
+    removed = chart_lib.remove_stale(
+        outputs, chart_set.charts, years, report.valid, published=data.years
+    )
     skipped = "\n".join(
         f"- {year} `{name}`: {why}" for (name, year), why in sorted(chart_set.skipped.items())
     )
-    files = [*html, chart_lib.plotly_js_path(outputs), *sorted(report.valid)]
+    files: dict[Unit, list[Path]] = {year: [] for year in years}
+    for path in [*html, *sorted(report.valid)]:
+        files[int(path.parent.parent.name)].append(path)
+    if common:
+        files[None] = [script]
     metadata: dict[str, object] = {
         "charts": len(chart_set.charts),
         "static_files_exported": report.exported,
@@ -87,7 +112,9 @@ def _charts(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDa
         "html_seconds": round(html_seconds, 2),
         "stage_seconds": round(time.monotonic() - started, 2),
         "browser": report.browser or "none",
-        "files": dg.MetadataValue.md(_files_markdown(files, outputs) or "none"),
+        "files": dg.MetadataValue.md(
+            _files_markdown([p for paths in files.values() for p in paths], outputs) or "none"
+        ),
         "skipped_charts": dg.MetadataValue.md(skipped or "none"),
         "removed_stale_files": len(removed),
         "outputs_dir": dg.MetadataValue.path(str(outputs)),
@@ -116,31 +143,56 @@ def _charts_preview(settings: Settings, data: AnnexData) -> Metadata:
     return {}
 
 
-def _tables(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
+def _tables(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    data: AnnexData,
+    years: list[int],
+    common: bool,
+) -> Made:
+    """The CSVs of every year (the files about every year), and each of `years`' CSVs and
+    workbook."""
     outputs = settings.outputs_dir
-    csvs = tables.write_csvs(data, outputs)
-    workbooks = [
-        tables.write_workbook(data, year, outputs, context.run.run_id) for year in data.years
-    ]
+    files: dict[Unit, list[Path]] = {}
+    if common:
+        files[None] = tables.write_csvs(data, outputs, years=[], every_year=True)
+    for year in years:
+        files[year] = [
+            *tables.write_csvs(data, outputs, years=[year], every_year=False),
+            tables.write_workbook(data, year, outputs, context.run.run_id),
+        ]
+    workbooks = [paths[-1] for year, paths in files.items() if year is not None]
     metadata = {
-        "csv_files": len(csvs),
+        "csv_files": sum(path.suffix == ".csv" for paths in files.values() for path in paths),
         "workbooks": dg.MetadataValue.md(_files_markdown(workbooks, outputs) or "none"),
         "sections": ", ".join(tables.section_tables(data)),
     }
-    return Made(metadata, [*csvs, *workbooks])
+    return Made(metadata, files)
 
 
-def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
+def _draft(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    data: AnnexData,
+    years: list[int],
+    common: bool,
+) -> Made:
+    """The drafts of `years` (the draft has no file about every year)."""
     outputs = settings.outputs_dir
     run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
-    drafts = draft.write_drafts(data, outputs, run)
+    drafts = draft.write_drafts(data, outputs, run, years)
     missing = {
         (d.year, figure_id): note
         for d in drafts
         if d.lang == "nl"
         for figure_id, note in d.missing.items()
     }
-    paths = [p for d in drafts for p in draft.draft_paths(outputs, d.year, d.lang)]
+    files: dict[Unit, list[Path]] = {year: [] for year in years}
+    for d in drafts:
+        files[d.year].extend(draft.draft_paths(outputs, d.year, d.lang))
+    if common:
+        files[None] = []
+    paths = [p for ps in files.values() for p in ps]
     metadata: dict[str, object] = {
         "drafts": dg.MetadataValue.md(_files_markdown(paths, outputs) or "none"),
         "figures_missing_in_text": dg.MetadataValue.md(
@@ -149,7 +201,7 @@ def _draft(context: dg.AssetExecutionContext, settings: Settings, data: AnnexDat
         ),
     }
     metadata.update(_draft_preview(settings, data))
-    return Made(metadata, paths)
+    return Made(metadata, files)
 
 
 def _draft_preview(settings: Settings, data: AnnexData) -> Metadata:
@@ -163,9 +215,16 @@ def _draft_preview(settings: Settings, data: AnnexData) -> Metadata:
     return {"preview_nl": dg.MetadataValue.md(text.split("## Bijlage")[0])}
 
 
-def _dictionary(context: dg.AssetExecutionContext, settings: Settings, data: AnnexData) -> Made:
+def _dictionary(
+    context: dg.AssetExecutionContext,
+    settings: Settings,
+    data: AnnexData,
+    years: list[int],
+    common: bool,
+) -> Made:
     paths = dictionary.write_dictionary(settings, settings.outputs_dir)
-    return Made({"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}, paths)
+    metadata = {"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
+    return Made(metadata, {None: paths})
 
 
 def _dictionary_depends_on(settings: Settings) -> tuple[str, ...]:
@@ -173,19 +232,31 @@ def _dictionary_depends_on(settings: Settings) -> tuple[str, ...]:
     return (repr(dictionary.read_dictionary(settings)),)
 
 
-Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData], Made]
+# makes the files of the given years, and (`common`) those about every year
+Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData, list[int], bool], Made]
 
 
 @dataclass(frozen=True)
 class Output:
     """An output's asset (read from the publication, and from the outputs `after` it), the
     function that makes it, and what its files depend on besides the annex and quality tables
-    (`depends_on`): files made from the same are kept (see pipelines/lib/outputs/manifest.py)."""
+    (`depends_on`): files made from the same are kept (see pipelines/lib/outputs/manifest.py).
+
+    A `yearly` output's files are kept or made again year by year: a year's files depend on
+    the published rows of that year and earlier years only (`data_digest(data, up_to=year)`),
+    so that correcting one year leaves the files of earlier years as they are. The files about
+    every year depend on all the content when `common_reads_content` (the CSVs of every year),
+    else on `depends_on` and the code alone (the plotly.js the charts share; the data
+    dictionary, which shows the tables, columns, comments and row counts, not the values)."""
 
     spec: dg.AssetSpec
     make: Make
     depends_on: Callable[[Settings], tuple[str, ...]]
     preview: Callable[[Settings, AnnexData], Metadata]  # also shown when the files are kept
+    yearly: bool = True
+    common_reads_content: bool = False
+    # the published tables the output reads (names or prefixes): its key covers those only
+    reads: tuple[str, ...] = ("annex.",)
 
 
 def _output(
@@ -197,11 +268,20 @@ def _output(
     *,
     depends_on: Callable[[Settings], tuple[str, ...]] = lambda _settings: (),
     preview: Callable[[Settings, AnnexData], Metadata] = lambda _settings, _data: {},
+    yearly: bool = True,
+    common_reads_content: bool = False,
+    reads: tuple[str, ...] = ("annex.",),
 ) -> Output:
     spec = dg.AssetSpec(
         key, deps=[PUBLICATION, *after], group_name=GROUP, kinds=kinds, description=description
     )
-    return Output(spec, make, depends_on, preview)
+    return Output(spec, make, depends_on, preview, yearly, common_reads_content, reads)
+
+
+def _unit_name(name: str, unit: Unit) -> str:
+    """The manifest's entry for a unit of an output: `outputs/tables` (the files about every
+    year), `outputs/tables/2024` (that year's)."""
+    return name if unit is None else f"{name}/{unit}"
 
 
 # In the order they are made.
@@ -224,6 +304,7 @@ OUTPUTS: list[Output] = [
         "outputs/data-dictionary.{md,html}",
         _dictionary,
         depends_on=_dictionary_depends_on,
+        yearly=False,
     ),
     _output(
         TABLES,
@@ -233,6 +314,7 @@ OUTPUTS: list[Output] = [
         "headers in Dutch and French. outputs/tables/*.csv, "
         "outputs/<year>/annex-tables-<year>.xlsx",
         _tables,
+        common_reads_content=True,
     ),
     _output(
         DRAFT,
@@ -244,6 +326,7 @@ OUTPUTS: list[Output] = [
         _draft,
         after=(CHARTS,),
         preview=_draft_preview,
+        reads=("annex.", "quality.ingest_files"),  # the appendix lists the files read
     ),
 ]
 
@@ -253,62 +336,92 @@ def outputs(
     context: dg.AssetExecutionContext, warehouse: Warehouse
 ) -> Iterator[dg.MaterializeResult]:
     """The outputs share one step and one read of the publication (reading it took ~0.2 s an
-    output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output made
-    from the same content as the files it last wrote keeps them (unless `--reread`: see
-    pipelines/lib/outputs/manifest.py). An output that fails does not stop the others, except
-    the draft, which shows the charts; the step fails once every output has been tried, naming
-    each that failed."""
+    output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output's
+    files made from the same content as those it last wrote are kept, year by year for a
+    yearly output (unless `--reread`: see pipelines/lib/outputs/manifest.py). An output that
+    fails does not stop the others, except the draft, which shows the charts; the step fails
+    once every output has been tried, naming each that failed."""
     settings = warehouse.settings
     data = load_annex_data(settings)
     manifest = Manifest.load(settings.outputs_dir)
-    content = data_digest(data)
+    digests: dict[tuple[str, ...], dict[Unit, str]] = {}  # by the tables an output reads
     failed: dict[dg.AssetKey, str] = {}
-    remade: set[dg.AssetKey] = set()
+    remade: dict[dg.AssetKey, set[Unit]] = {}
     for output in OUTPUTS:
         spec = output.spec
         if spec.key not in context.selected_asset_keys:
             continue
         name = spec.key.to_user_string()
+        units: list[Unit] = [None, *data.years] if output.yearly else [None]
         upstream = {dep.asset_key for dep in spec.deps}
         missing = [key for key in upstream if key in failed]
         if missing:
             failed[spec.key] = f"not made: {missing[0].to_user_string()} failed"
             context.log.warning(f"{name} {failed[spec.key]}")
-            manifest.forget(name)
+            manifest.forget(name, every_unit=True)
             continue
+        depends_on = output.depends_on(settings)
+        if output.reads not in digests:
+            digests[output.reads] = data_digests(data, data.years, output.reads)
+        content = digests[output.reads]
         # the documents name the publication they were made from
-        key = output_key(
-            name, content, str(settings.publication_path), *output.depends_on(settings)
-        )
-        reuse = warehouse.reuse_unchanged and not upstream & remade
-        kept = manifest.kept(name, key) if reuse else None
-        if kept is not None:
-            metadata = _kept(kept, settings) | output.preview(settings, data)
+        keys = {
+            unit: output_key(
+                _unit_name(name, unit),
+                content[unit] if unit is not None or output.common_reads_content else "",
+                str(settings.publication_path),
+                *depends_on,
+            )
+            for unit in units
+        }
+        # a unit is made again with the same unit (or the files about every year) upstream
+        upstream_remade = set().union(*(remade.get(key, set()) for key in upstream))
+        kept: dict[Unit, dict] = {}
+        for unit in units:
+            reuse = warehouse.reuse_unchanged and not upstream_remade & {unit, None}
+            entry = manifest.kept(_unit_name(name, unit), keys[unit]) if reuse else None
+            if entry is not None:
+                kept[unit] = entry
+        manifest.forget(name, every_unit=True, keep={_unit_name(name, u) for u in kept})
+        todo = [unit for unit in units if unit not in kept]
+        if not todo:
+            metadata = _kept(list(kept.values()), settings) | output.preview(settings, data)
             yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
             continue
-        manifest.forget(name)  # files being rewritten are not those recorded
+        years = [unit for unit in todo if unit is not None]
         try:
-            made = output.make(context, settings, data)
+            made = output.make(context, settings, data, years, None in todo)
         except Exception as exc:  # reported with the others once every output was tried
             failed[spec.key] = f"{type(exc).__name__}: {exc}"
             context.log.error(f"{name}: {failed[spec.key]}")
             continue
-        remade.add(spec.key)
+        remade[spec.key] = set(todo)
         if made.complete:
-            manifest.record(name, key, made.files, context.run.run_id)
-        yield dg.MaterializeResult(asset_key=spec.key, metadata=made.metadata)
+            for unit in todo:
+                manifest.record(
+                    _unit_name(name, unit), keys[unit], made.files.get(unit, []), context.run.run_id
+                )
+        metadata = made.metadata
+        kept_years = sorted(unit for unit in kept if unit is not None)
+        if kept_years:
+            metadata = metadata | {
+                "years_made": ", ".join(map(str, years)) or "none",
+                "years_kept": ", ".join(map(str, kept_years)),
+            }
+        yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
     if failed:
         listed = "; ".join(f"{key.to_user_string()}: {why}" for key, why in failed.items())
         raise OutputError(f"{len(failed)} output(s) not written: {listed}")
 
 
-def _kept(entry: dict, settings: Settings) -> Metadata:
-    """The metadata of an output whose files were kept."""
+def _kept(entries: list[dict], settings: Settings) -> Metadata:
+    """The metadata of an output whose files were all kept (`entries`: its units')."""
     root = settings.outputs_dir
-    files = [root / relative for relative in entry["files"]]
+    files = [root / relative for entry in entries for relative in entry["files"]]
+    last = max(entries, key=lambda entry: entry["made_at"])
     return {
         "unchanged": True,
-        "made_by_run": entry["run_id"],
-        "made_at": entry["made_at"],
+        "made_by_run": last["run_id"],
+        "made_at": last["made_at"],
         "files": dg.MetadataValue.md(_files_markdown(files, root) or "none"),
     }

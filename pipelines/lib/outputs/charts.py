@@ -1141,14 +1141,21 @@ def export_static(
 
 
 def remove_stale(
-    outputs_dir: Path, charts: Sequence[Chart], years: Sequence[int], valid_static: set[Path]
+    outputs_dir: Path,
+    charts: Sequence[Chart],
+    years: Sequence[int],
+    valid_static: set[Path],
+    published: Sequence[int] | None = None,
 ) -> list[Path]:
-    """Delete the chart files this build did not (re)make: a chart now skipped, a static file
-    of a figure that changed when it could not be exported again, a year no longer published."""
+    """Delete the chart files of `years` (the years whose charts this build made) that it did
+    not (re)make: a chart now skipped, a static file of a figure that changed when it could not
+    be exported again; and every chart of a year no longer `published` (None: only `years`
+    are published)."""
     keep = {chart_path(outputs_dir, chart, "html") for chart in charts} | set(valid_static)
-    years = sorted(set(years) | {int(p.parent.name) for p in outputs_dir.glob("[0-9]*/charts")})
+    on_disk = {int(p.parent.name) for p in outputs_dir.glob("[0-9]*/charts")}
+    gone = on_disk - set(published if published is not None else years)
     removed = []
-    for year in years:
+    for year in sorted(set(years) | gone):
         folder = chart_dir(outputs_dir, year)
         if folder.is_dir():
             for path in folder.iterdir():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,37 @@ from pipelines.lib.outputs.formatting import Lang, format_figure
 from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, read_publication
 
 FIGURES_TABLE = "annex.figures"
+
+# The exports kept as one file per year or per event are named by their own year or date
+# (assembly/ga_2024-06-18.csv, governance/2024.yaml, survey/2024-03_..., training/..._2024.*);
+# the register's files are a snapshot of every year (register/cooperators_20250115.csv).
+_YEARLY_FILE = re.compile(r"^(?:assembly|governance|survey|training)/\D*(\d{4})")
+
+
+def file_year(source_file: str) -> int | None:
+    """The year an export file is about (its name says), or None for a file about every year
+    (the register's snapshot) or one named otherwise."""
+    match = _YEARLY_FILE.match(source_file)
+    return int(match[1]) if match else None
+
+
+def row_years(frame: pd.DataFrame) -> pd.Series | None:
+    """The year each row of a published table is about: its `year` column, or for a quality
+    table its file's year (NaN for a file about every year); None for a table with neither
+    column (about every year)."""
+    if "year" in frame.columns:
+        return pd.to_numeric(frame["year"])
+    if "source_file" in frame.columns:
+        return pd.to_numeric(frame["source_file"].map(lambda name: file_year(str(name))))
+    return None
+
+
+def rows_up_to(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of a published table that the outputs of `year` can show: those about `year`
+    and earlier years (a chart of the year shows the years before it) or every year
+    (`row_years`)."""
+    years = row_years(frame)
+    return frame if years is None else frame[~(years > year)]
 
 
 @dataclass(frozen=True)

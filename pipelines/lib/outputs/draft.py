@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.lib.outputs import charts as chart_lib
-from pipelines.lib.outputs.data import AnnexData, Figure
+from pipelines.lib.outputs.data import AnnexData, Figure, rows_up_to
 from pipelines.lib.outputs.formatting import (
     LANGS,
     MISSING,
@@ -289,9 +289,12 @@ def revision_rows(data: AnnexData, year: int, lang: Lang) -> list[dict[str, str]
     return rows
 
 
-def input_rows(data: AnnexData, lang: Lang) -> list[dict[str, object]]:
+def input_rows(data: AnnexData, year: int, lang: Lang) -> list[dict[str, object]]:
+    """The files read for the figures of `year` and earlier years: the register's snapshot and
+    the yearly files up to `year` (a later year's file changes nothing in this draft)."""
+    files = data.table("quality.ingest_files")
     rows = []
-    for row in _frame_rows(data.table("quality.ingest_files")):
+    for row in _frame_rows(None if files is None else rows_up_to(files, year)):
         rows.append(
             {
                 "file": row.get("source_file"),
@@ -331,7 +334,7 @@ def render_draft(data: AnnexData, year: int, lang: Lang, outputs_dir: Path, run:
         "frozen_at": _frozen_at(data, year),
         "revisions": revision_rows(data, year, lang),
         "figures": appendix_rows(data, year, lang),
-        "inputs": input_rows(data, lang),
+        "inputs": input_rows(data, year, lang),
         "publication": data.publication.name,
         "published_at": data.published_at.strftime("%d/%m/%Y %H:%M"),
         "run_id": run.run_id or "—",

@@ -8,7 +8,9 @@ in the report author's folder (a synced folder uploads them all). So each output
 publication's path, of the writing code and templates, of the libraries' versions and of what
 else it depends on) and the files it wrote with their size and modification time. A later
 build with the same key keeps the files, provided each is still there, unmodified; otherwise
-the output is made again.
+the output is made again. A yearly output (charts, tables, drafts) has a key per year, made
+from the rows of that year and earlier years (`data_digests`), and one for its files about
+every year: a correction rewrites the files of its year and later years only.
 
 What is not in the key: the publication's time. A kept draft or workbook therefore says when it
 was made, and that the publication it was made from (the same file, with the same content) was
@@ -22,12 +24,13 @@ import hashlib
 import importlib.metadata
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.lib.outputs.data import AnnexData
+from pipelines.lib.outputs.data import AnnexData, row_years
 
 MANIFEST_NAME = ".outputs-manifest.json"
 # the libraries whose version can change what the outputs hold
@@ -61,17 +64,37 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def data_digest(data: AnnexData) -> str:
-    """The published content the outputs read: every annex and quality table (names, types,
-    values, in their order) with its comments."""
-    digest = hashlib.sha256()
-    for name in sorted(data.tables):
+def data_digest(data: AnnexData, up_to: int | None = None, reads: tuple[str, ...] = ("",)) -> str:
+    """The published content an output reads: the annex and quality tables (names, types,
+    values, in their order) whose name starts with one of `reads`, with the comments; with
+    `up_to`, only the rows the outputs of that year can show (`rows_up_to`: about that year,
+    an earlier year or every year)."""
+    units = [] if up_to is None else [up_to]
+    return data_digests(data, units, reads)[up_to]
+
+
+def data_digests(
+    data: AnnexData, years: Sequence[int], reads: tuple[str, ...] = ("",)
+) -> dict[int | None, str]:
+    """`data_digest` of the whole content (key None) and up to each of `years`, hashing each
+    row once."""
+    digests = {unit: hashlib.sha256() for unit in [None, *years]}
+    for name in sorted(n for n in data.tables if n.startswith(reads)):
         frame = data.tables[name]
-        digest.update(f"{name}\n{list(frame.columns)}\n{list(map(str, frame.dtypes))}\n".encode())
-        digest.update(_hash_rows(frame).to_numpy().tobytes())
+        header = f"{name}\n{list(frame.columns)}\n{list(map(str, frame.dtypes))}\n".encode()
+        hashes = _hash_rows(frame).to_numpy()
+        about = row_years(frame)
+        for unit, digest in digests.items():
+            digest.update(header)
+            if unit is None or about is None:
+                digest.update(hashes.tobytes())
+            else:
+                digest.update(hashes[~(about > unit).to_numpy()].tobytes())
     comments = [sorted(data.table_comments.items()), sorted(data.column_comments.items())]
-    digest.update(json.dumps(comments, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+    text = json.dumps(comments, sort_keys=True, default=str).encode()
+    for digest in digests.values():
+        digest.update(text)
+    return {unit: digest.hexdigest() for unit, digest in digests.items()}
 
 
 def _hash_rows(frame: pd.DataFrame) -> pd.Series:
@@ -130,8 +153,18 @@ class Manifest:
         }
         self.save()
 
-    def forget(self, name: str) -> None:
-        if self.entries.pop(name, None) is not None:
+    def forget(self, name: str, every_unit: bool = False, keep: set[str] = frozenset()) -> None:
+        """Forget output `name` (with `every_unit`, its yearly units `name/<year>` too),
+        except the entries in `keep`."""
+        forgotten = [
+            entry
+            for entry in self.entries
+            if entry not in keep
+            and (entry == name or (every_unit and entry.startswith(name + "/")))
+        ]
+        for entry in forgotten:
+            del self.entries[entry]
+        if forgotten:
             self.save()
 
     def save(self) -> None:

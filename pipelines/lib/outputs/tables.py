@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -179,21 +180,28 @@ def column_headers(data: AnnexData, table: str, column: str) -> tuple[str, str]:
 # --- CSV --------------------------------------------------------------------------------------
 
 
-def write_csvs(data: AnnexData, outputs_dir: Path) -> list[Path]:
-    """Every annex table (all years) and, per year, the rows of that year."""
+def write_csvs(
+    data: AnnexData,
+    outputs_dir: Path,
+    years: Sequence[int] | None = None,
+    every_year: bool = True,
+) -> list[Path]:
+    """Every annex table (all years: `every_year`) and, per year of `years` (None: every
+    year), the rows of that year."""
     written = []
     all_years = outputs_dir / "tables"
-    all_years.mkdir(parents=True, exist_ok=True)
     for name, frame in sorted(data.tables.items()):
         if not name.startswith("annex."):
             continue
         short = name.removeprefix("annex.")
-        path = all_years / f"{short}.csv"
-        frame.to_csv(path, index=False)
-        written.append(path)
+        if every_year:
+            all_years.mkdir(parents=True, exist_ok=True)
+            path = all_years / f"{short}.csv"
+            frame.to_csv(path, index=False)
+            written.append(path)
         if "year" not in frame.columns:
             continue
-        for year in data.years:
+        for year in data.years if years is None else years:
             rows = frame[frame["year"] == year]
             if rows.empty:
                 continue
