@@ -59,11 +59,12 @@ class_changes as (
 ),
 
 running as (
-    -- one sort serves every window: they share the partition and the order
+    -- one sort serves every window: they share the partition and the order; a sum of
+    -- integers is a HUGEINT in DuckDB, twice the width of the BIGINT a holding needs
     select *,
-           sum(shares_a) over member_history as holding_a,
-           sum(shares_b) over member_history as holding_b,
-           sum(shares_c) over member_history as holding_c,
+           cast(sum(shares_a) over member_history as bigint) as holding_a,
+           cast(sum(shares_b) over member_history as bigint) as holding_b,
+           cast(sum(shares_c) over member_history as bigint) as holding_c,
            lead(operation_date) over member_history as next_date
     from class_changes
     window member_history as (
