@@ -63,26 +63,33 @@ def _files_markdown(paths: list[Path], root: Path) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Job:
+    """What an output is asked to make: the files of `years`, and (`common`) its files about
+    every year, from the publication's `data`."""
+
+    context: dg.AssetExecutionContext
+    settings: Settings
+    data: AnnexData
+    years: list[int]
+    common: bool
+
+
 CHARTS = dg.AssetKey(["outputs", "charts"])
 TABLES = dg.AssetKey(["outputs", "tables"])
 DRAFT = dg.AssetKey(["outputs", "annex_draft"])
 DICTIONARY = dg.AssetKey(["outputs", "data_dictionary"])
 
 
-def _charts(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    data: AnnexData,
-    years: list[int],
-    common: bool,
-) -> Made:
+def _charts(job: Job) -> Made:
     """The charts of `years`, their static files exported in one browser session; the
     plotly.js their HTML shares is the file about every year."""
+    context, settings, data, years = job.context, job.settings, job.data, job.years
     outputs = settings.outputs_dir
     started = time.monotonic()
     chart_set = chart_lib.build_charts(data, years)
     script = chart_lib.plotly_js_path(outputs)
-    if common:
+    if job.common:
         script.unlink(missing_ok=True)  # written again by write_html
     html = chart_lib.write_html(chart_set.charts, outputs)  # and plotly.js when missing
     html_seconds = time.monotonic() - started
@@ -100,7 +107,7 @@ def _charts(
     files: dict[Unit, list[Path]] = {year: [] for year in years}
     for path in [*html, *sorted(report.valid)]:
         files[int(path.parent.parent.name)].append(path)
-    if common:
+    if job.common:
         files[None] = [script]
     metadata: dict[str, object] = {
         "charts": len(chart_set.charts),
@@ -143,18 +150,13 @@ def _charts_preview(settings: Settings, data: AnnexData) -> Metadata:
     return {}
 
 
-def _tables(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    data: AnnexData,
-    years: list[int],
-    common: bool,
-) -> Made:
+def _tables(job: Job) -> Made:
     """The CSVs of every year (the files about every year), and each of `years`' CSVs and
     workbook."""
+    context, settings, data, years = job.context, job.settings, job.data, job.years
     outputs = settings.outputs_dir
     files: dict[Unit, list[Path]] = {}
-    if common:
+    if job.common:
         files[None] = tables.write_csvs(data, outputs, years=[], every_year=True)
     for year in years:
         files[year] = [
@@ -170,14 +172,9 @@ def _tables(
     return Made(metadata, files)
 
 
-def _draft(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    data: AnnexData,
-    years: list[int],
-    common: bool,
-) -> Made:
+def _draft(job: Job) -> Made:
     """The drafts of `years` (the draft has no file about every year)."""
+    context, settings, data, years = job.context, job.settings, job.data, job.years
     outputs = settings.outputs_dir
     run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
     drafts = draft.write_drafts(data, outputs, run, years)
@@ -190,7 +187,7 @@ def _draft(
     files: dict[Unit, list[Path]] = {year: [] for year in years}
     for d in drafts:
         files[d.year].extend(draft.draft_paths(outputs, d.year, d.lang))
-    if common:
+    if job.common:
         files[None] = []
     paths = [p for ps in files.values() for p in ps]
     metadata: dict[str, object] = {
@@ -215,13 +212,8 @@ def _draft_preview(settings: Settings, data: AnnexData) -> Metadata:
     return {"preview_nl": dg.MetadataValue.md(text.split("## Bijlage")[0])}
 
 
-def _dictionary(
-    context: dg.AssetExecutionContext,
-    settings: Settings,
-    data: AnnexData,
-    years: list[int],
-    common: bool,
-) -> Made:
+def _dictionary(job: Job) -> Made:
+    settings = job.settings
     paths = dictionary.write_dictionary(settings, settings.outputs_dir)
     metadata = {"files": dg.MetadataValue.md(_files_markdown(paths, settings.outputs_dir))}
     return Made(metadata, {None: paths})
@@ -232,8 +224,7 @@ def _dictionary_depends_on(settings: Settings) -> tuple[str, ...]:
     return (repr(dictionary.read_dictionary(settings)),)
 
 
-# makes the files of the given years, and (`common`) those about every year
-Make = Callable[[dg.AssetExecutionContext, Settings, AnnexData, list[int], bool], Made]
+Make = Callable[[Job], Made]
 
 
 @dataclass(frozen=True)
@@ -390,7 +381,7 @@ def outputs(
             continue
         years = [unit for unit in todo if unit is not None]
         try:
-            made = output.make(context, settings, data, years, None in todo)
+            made = output.make(Job(context, settings, data, years, None in todo))
         except Exception as exc:  # reported with the others once every output was tried
             failed[spec.key] = f"{type(exc).__name__}: {exc}"
             context.log.error(f"{name}: {failed[spec.key]}")
