@@ -47,10 +47,6 @@ class Made:
     files: dict[Unit, list[Path]] = field(default_factory=dict)
     complete: bool = True
 
-    @property
-    def all_files(self) -> list[Path]:
-        return [path for paths in self.files.values() for path in paths]
-
 
 def _files_markdown(paths: list[Path], root: Path) -> str:
     by_folder: dict[str, list[str]] = defaultdict(list)
