@@ -16,7 +16,7 @@ from pipelines.lib.resources import Warehouse
 from pipelines.lib.versions import (
     content_version,
     forget_version,
-    made_from,
+    is_current,
     model_fingerprint,
     record_version,
 )
@@ -24,7 +24,6 @@ from pipelines.lib.warehouse import (
     CHECK_RESULTS_TABLE,
     SqlModel,
     insertion_order,
-    relation_kind,
     run_model,
     sql_model,
 )
@@ -192,12 +191,7 @@ def _make_model(con: duckdb.DuckDBPyConnection, model: SqlModel, *, reuse: bool)
     it would be made from now (see versions.py). Returns whether the table was kept."""
     table = model.qualified_name
     fingerprint = model_fingerprint(con, model)
-    if (
-        reuse
-        and fingerprint is not None
-        and made_from(con, table) == fingerprint
-        and relation_kind(con, table) == ("view" if model.is_view else "table")
-    ):
+    if reuse and is_current(con, table, fingerprint, "view" if model.is_view else "table"):
         return True
     forget_version(con, table)  # a model that stops half-way matches nothing
     run_model(con, model)

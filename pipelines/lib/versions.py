@@ -14,9 +14,9 @@ Each table has a version, which the models that read it are fingerprinted with:
   content, computed when a model asks.
 A model table also records what it was made from: a model is kept when that is what it would
 be made from now. A table with no version (a large one written by other code) makes every
-model that reads it computed again. Before a table is rewritten its record is replaced by a new
-random one, and the real one is recorded once the table is complete, so that a model that stops
-half-way is never taken for a finished one.
+model that reads it computed again. Before a table is rewritten its record is deleted, and the
+new one is recorded once the table is complete, so that a model that stops half-way is never
+taken for a finished one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.exports import FINGERPRINT_TABLE
-from pipelines.lib.warehouse import SqlModel
+from pipelines.lib.warehouse import SqlModel, relation_kind
 
 VERSIONS_TABLE = "ingest.table_versions"
 # Schemas of the working database a model may read.
@@ -111,6 +111,12 @@ def made_from(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """What the table was recorded as made from (see `model_fingerprint`)."""
     found = _versions(con, f"select made_from from {VERSIONS_TABLE} where table_name = ?", [table])
     return found[0][0] if found else None
+
+
+def is_current(con: duckdb.DuckDBPyConnection, table: str, made: str | None, kind: str) -> bool:
+    """Whether `table` is there as a `kind` ('table' or 'view') made from `made`, what it would
+    be made from now (None: nothing versioned, so it is never current)."""
+    return made is not None and made_from(con, table) == made and relation_kind(con, table) == kind
 
 
 def forget_version(con: duckdb.DuckDBPyConnection, table: str) -> None:

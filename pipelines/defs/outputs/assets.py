@@ -385,9 +385,9 @@ def outputs(
         remade[spec.key] = set(todo)
         if made.complete:
             for unit in todo:
-                manifest.record(
-                    _unit_name(name, unit), keys[unit], made.files.get(unit, []), context.run.run_id
-                )
+                files, run_id = made.files.get(unit, []), context.run.run_id
+                manifest.record(_unit_name(name, unit), keys[unit], files, run_id, save=False)
+            manifest.save()
         metadata = made.metadata
         kept_years = sorted(unit for unit in kept if unit is not None)
         if kept_years:

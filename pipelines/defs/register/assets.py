@@ -14,8 +14,7 @@ from pipelines.lib.sources.register import (
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
-from pipelines.lib.versions import forget_version, record_version, recorded_versions
-from pipelines.lib.warehouse import relation_kind
+from pipelines.lib.versions import forget_version, is_current, record_version
 
 
 @dg.multi_asset(
@@ -66,12 +65,7 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
         # the pseudonyms follow from the members and the key: versioned by both (versions.py),
         # and kept when neither changed
         version = member_keys_version(con)
-        kept = (
-            warehouse.reuse_unchanged
-            and version is not None
-            and recorded_versions(con).get(MEMBER_KEYS_TABLE) == version
-            and relation_kind(con, MEMBER_KEYS_TABLE) == "table"
-        )
+        kept = warehouse.reuse_unchanged and is_current(con, MEMBER_KEYS_TABLE, version, "table")
         hashed = 0
         if not kept:
             forget_version(con, MEMBER_KEYS_TABLE)  # a refresh that stops matches nothing

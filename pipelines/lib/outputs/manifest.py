@@ -144,14 +144,19 @@ class Manifest:
                 return None
         return entry
 
-    def record(self, name: str, key: str, files: list[Path], run_id: str) -> None:
+    def record(
+        self, name: str, key: str, files: list[Path], run_id: str, save: bool = True
+    ) -> None:
+        """Record what output `name` was made from and its files (saved now unless `save` is
+        false: the caller saves once it has recorded every unit)."""
         self.entries[name] = {
             "key": key,
             "run_id": run_id,
             "made_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "files": {path.relative_to(self.root).as_posix(): _stamp(path) for path in files},
         }
-        self.save()
+        if save:
+            self.save()
 
     def forget(self, name: str, every_unit: bool = False, keep: set[str] = frozenset()) -> None:
         """Forget output `name` (with `every_unit`, its yearly units `name/<year>` too),
