@@ -674,3 +674,41 @@ def test_a_browser_that_stalls_twice_leaves_the_images_for_the_next_build(tmp_pa
     assert report.exported == 5 and report.requested == 8
     assert "made at the next build" in report.errors[0]
     assert len(report.valid) == 5  # the others are not taken for exported
+
+
+# --- one drawing for a chart's SVG and PNG ------------------------------------------------------
+
+
+def test_a_charts_png_is_drawn_from_its_svg_as_kaleido_draws_it(tmp_path, monkeypatch):
+    """The build's session draws a figure once for its SVG and PNG; the PNG is byte for byte
+    the one kaleido's own way (a drawing per format) makes."""
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    browser = chart_lib.find_browser()
+    if browser is None:
+        pytest.skip(NO_BROWSER)
+    pairing = chart_lib._kaleido_class()
+    assert hasattr(pairing, "write_svg_and_png")  # the locked kaleido has what it relies on
+    drawn: list[str] = []
+
+    class Counting(pairing):  # type: ignore[misc, valid-type]
+        async def write_svg_and_png(self, svg, png) -> None:
+            drawn.append(svg.path.stem)
+            await super().write_svg_and_png(svg, png)
+
+    monkeypatch.setattr(chart_lib, "_kaleido_class", lambda: Counting)
+    data = synthetic_data(
+        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
+    )
+    chart = next(c for c in chart_lib.build_charts(data).charts if c.name == "membership_flow")
+    made: dict[bool, dict[str, bytes]] = {}
+    for fast in (True, False):  # False: kaleido's own session
+        jobs = chart_lib.static_jobs([chart], tmp_path / str(fast))
+        jobs[0].path.parent.mkdir(parents=True)
+        errors = chart_lib._run(chart_lib._export(jobs, browser, fast, chart_lib.StaticReport()))
+        assert errors == []
+        made[fast] = {job.format: job.path.read_bytes() for job in jobs}
+    assert drawn == [chart.stem]  # once, by the fast session only
+    assert made[True]["png"] == made[False]["png"]
+    assert made[True]["png"][:8] == b"\x89PNG\r\n\x1a\n"
+    svg = made[True]["svg"].decode()
+    assert svg.startswith("<svg") and "Ledenstroom" in svg and "+3" in svg
