@@ -574,13 +574,20 @@ def test_exports_newer_than_the_publication_count_as_changed(settings):
     assert _exports_changed(settings)  # nothing published yet
     settings.publication_path.parent.mkdir(parents=True)
     settings.publication_path.write_bytes(b"")
-    (settings.raw_dir / "old.csv").write_text("x")
-    past = settings.publication_path.stat().st_mtime - 60
-    os.utime(settings.raw_dir / "old.csv", (past, past))
+    published = settings.publication_path.stat().st_mtime
+
+    def write(relative: str, seconds_after_publication: float) -> None:
+        path = settings.raw_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+        when = published + seconds_after_publication
+        os.utime(path, (when, when))
+
+    write("assembly/old.csv", -60)
     assert not _exports_changed(settings)
-    (settings.raw_dir / "new.csv").write_text("x")
-    later = settings.publication_path.stat().st_mtime + 60
-    os.utime(settings.raw_dir / "new.csv", (later, later))
+    write("governance/2024.yaml", 60)  # a corrected governance fact: no chart to export
+    assert not _exports_changed(settings)
+    write("assembly/new.csv", 60)
     assert _exports_changed(settings)
 
 
