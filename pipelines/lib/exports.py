@@ -33,7 +33,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -532,6 +532,7 @@ def sheet_frame(rows: list[list[object]], first_row: int, width: int) -> pd.Data
 def _workbook_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
+    sheet: Future[list[list[object]]],
     sha256: Future[str],
     spec: ExportSpec,
     raw_dir: Path,
@@ -541,7 +542,7 @@ def _workbook_file(
     layout = spec.workbook
     assert layout is not None
     display = display_name(path, raw_dir)
-    rows = read_sheet(path, layout.sheet, display)
+    rows = sheet.result()
     where = f"{display} (sheet {layout.sheet!r})"
     if len(rows) < layout.header_row:
         raise ExportError(f"{where}: the sheet is empty (no header in row {layout.header_row})")
@@ -578,15 +579,30 @@ def load_workbook_export(
     warnings: list[str] = []
     registered: list[str] = []
     inputs = ExportInputs.of(files, raw_dir)
-    try:
-        staged = (
-            _workbook_file(con, path, digest, spec, raw_dir, warnings, registered)
-            for path, digest in zip(files, inputs.digests, strict=True)
-        )
-        return load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse)
-    finally:
-        for name in registered:
-            con.unregister(name)
+    layout = spec.workbook
+    # python-calamine parses without holding the GIL: the sheets are read two at a time, ahead
+    # of their turn (only when the table is not kept: the pool starts reading when asked)
+    with ThreadPoolExecutor(2, thread_name_prefix="sheets") as pool:
+        sheets: dict[Path, Future[list[list[object]]]] = {}
+
+        def sheet(path: Path) -> Future[list[list[object]]]:
+            if not sheets:  # the first file asked for: read them all
+                for each in files:
+                    display = display_name(each, raw_dir)
+                    sheets[each] = pool.submit(read_sheet, each, layout.sheet, display)
+            return sheets[path]
+
+        try:
+            staged = (
+                _workbook_file(con, path, sheet(path), digest, spec, raw_dir, warnings, registered)
+                for path, digest in zip(files, inputs.digests, strict=True)
+            )
+            return load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse)
+        finally:
+            for future in sheets.values():
+                future.cancel()
+            for name in registered:
+                con.unregister(name)
 
 
 # --- the core ---------------------------------------------------------------------------------
