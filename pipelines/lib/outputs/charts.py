@@ -861,11 +861,11 @@ def _kaleido_class() -> type:
     and drawing a chart's SVG and PNG in one render (`write_svg_and_png`).
 
     kaleido reloads the page (and with it plotly.js) after every image, which makes an image cost
-    ~0.45 s instead of ~0.1 s; and it draws the figure once per format, the PNG's drawing being
-    ~60% of its cost. The images are the same: the PNGs byte for byte; the SVGs but for
-    their element ids (random anyway) and, in some, whether the legend's borderless white
-    background rectangle states its size (plotly.js leaves it out on some renders either way;
-    it draws nothing visible). Each override is used only when kaleido still has the internals
+    ~0.45 s instead of ~0.1 s; and it draws the figure once per format, drawing it again being
+    more than half of a PNG's cost. The images are the same: the PNGs byte for byte; the SVGs
+    but for their element ids (random anyway) and, in some, whether the legend's borderless
+    white background rectangle states its size (plotly.js leaves it out on some renders either
+    way; it draws nothing visible). Each override is used only when kaleido still has the internals
     it relies on; otherwise that part is kaleido's own.
     """
     import kaleido
