@@ -719,3 +719,25 @@ def test_a_charts_png_is_drawn_from_its_svg_as_kaleido_draws_it(tmp_path, monkey
     assert made[True]["png"][:8] == b"\x89PNG\r\n\x1a\n"
     svg = made[True]["svg"].decode()
     assert svg.startswith("<svg") and "Ledenstroom" in svg and "+3" in svg
+
+
+def test_a_chart_the_browser_cannot_draw_is_named_and_left_for_the_next_build(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
+    browser = chart_lib.find_browser()
+    if browser is None:
+        pytest.skip(NO_BROWSER)
+    # the page answers as kaleido's does when plotly.js fails to draw a figure
+    failing = "function(spec, scale) { return JSON.stringify({code: 525, message: 'broken'}); }"
+    monkeypatch.setattr(chart_lib, "_SVG_AND_PNG_JS", failing)
+    data = synthetic_data(
+        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
+    )
+    chart = next(c for c in chart_lib.build_charts(data).charts if c.name == "membership_flow")
+    report = chart_lib.export_static([chart], tmp_path, browser=browser)
+    assert report.exported == 0 and report.requested == 2 and not report.valid
+    assert len(report.errors) == 1
+    assert f"{chart.stem}.svg and {chart.stem}.png" in report.errors[0]
+    assert "broken" in report.errors[0]
+    assert not list(tmp_path.rglob("*.png")) and not list(tmp_path.rglob("*.svg"))

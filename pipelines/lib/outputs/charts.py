@@ -904,21 +904,29 @@ def _kaleido_class() -> type:
 
     class PairingKaleido(ReusingKaleido):
         async def write_svg_and_png(self, svg: StaticJob, png: StaticJob) -> None:
-            """Write `svg` and `png` (jobs of one figure) from one drawing of the figure."""
+            """Write `svg` and `png` (jobs of one figure) from one drawing of the figure; an
+            error names the files (kaleido's do not say which chart)."""
+            try:
+                svg_text, png_bytes = await self._draw(svg, png.opts["scale"])
+            except Exception as exc:
+                raise RuntimeError(f"{svg.path.name} and {png.path.name}: {exc}") from exc
+            svg.path.write_bytes(svg_text.encode())
+            png.path.write_bytes(png_bytes)
+
+        async def _draw(self, svg: StaticJob, png_scale: object) -> tuple[str, bytes]:
             spec = fig_tools.coerce_for_js(svg.figure, None, svg.opts)
             tab = await self._get_kaleido_tab()
             try:
                 call = devtools.exec_js_fn(
-                    tab.tab, tab._current_js_id, _SVG_AND_PNG_JS, spec, png.opts["scale"]
+                    tab.tab, tab._current_js_id, _SVG_AND_PNG_JS, spec, png_scale
                 )
                 result = await asyncio.wait_for(call, self._timeout)
             finally:
                 await self._return_kaleido_tab(tab)
             response = devtools.check_kaleido_js_response(result)
             if "png" not in response:
-                raise RuntimeError(f"no PNG came back for {png.path.name}")
-            svg.path.write_bytes(response["result"].encode())
-            png.path.write_bytes(base64.b64decode(response["png"]))
+                raise RuntimeError("no PNG came back")
+            return response["result"], base64.b64decode(response["png"])
 
     return PairingKaleido
 
