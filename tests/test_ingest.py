@@ -13,7 +13,12 @@ from pipelines.lib.build import run_build
 from pipelines.lib.exports import ExportError, load_csv_export
 from pipelines.lib.hashing import file_sha256
 from pipelines.lib.sources.assembly import VOTES
-from pipelines.lib.sources.register import COOPERATORS, choose_snapshot, refresh_member_keys
+from pipelines.lib.sources.register import (
+    COOPERATORS,
+    SHARE_OPERATIONS,
+    choose_snapshot,
+    refresh_member_keys,
+)
 from pipelines.lib.sources.register_checks import all_distinct, operations_name_known_members
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
@@ -87,6 +92,27 @@ def test_register_row_that_cannot_be_typed_stops_the_build(settings):
     message = " ".join(outcome.errors)
     assert "share_operations_20250115.csv row 2" in message
     assert "'date'" in message and "bad_type" in message
+
+
+def test_a_value_outside_an_enum_columns_list_is_not_allowed(settings, con):
+    """The journal's share classes are stored as an ENUM of the allowed ones; another class
+    is reported `not_allowed`, as for a text column, not as a value that cannot be typed."""
+    register = small_register()
+    register.subscribe("2023-02-01", 1, 1, cls="D")
+    register.write(settings.raw_dir)
+    path = settings.raw_dir / "register" / "share_operations_20250115.csv"
+    with pytest.raises(ExportError) as error:
+        load_csv_export(con, SHARE_OPERATIONS, [path], settings.raw_dir)
+    assert "row 2, column 'share_short_name': not_allowed" in str(error.value)
+    small_register().write(settings.raw_dir)
+    load_csv_export(con, SHARE_OPERATIONS, [path], settings.raw_dir)
+    assert con.execute(
+        "select data_type from duckdb_columns() "
+        "where table_name = 'share_operations' and column_name = 'share_short_name'"
+    ).fetchone() == ("ENUM('A', 'B', 'C')",)
+    assert con.execute(
+        "select share_short_name::varchar from ingest.share_operations"
+    ).fetchall() == [("A",)]
 
 
 def test_row_numbers_count_records_not_lines_and_bom_is_accepted(settings, con):

@@ -72,6 +72,7 @@ def _share_class(
         allowed=SHARE_CLASSES,
         description=description,
         keep=keep,
+        enum=True,
     )
 
 
@@ -119,6 +120,7 @@ SHARE_OPERATIONS = ExportSpec(
             required=True,
             allowed=("subscription", "transfer", "sell_back", "convert"),
             target="operation_type",
+            enum=True,
         ),
         _member_number("cooperator_register_number", required=True),
         _member_number("partner_to_register_number"),
@@ -127,7 +129,7 @@ SHARE_OPERATIONS = ExportSpec(
         Column("quantity", "INTEGER", required=True),
         Column("quantity_to", "INTEGER"),
         Column("share_unit_price", "DECIMAL(12, 2)", keep=False),  # no figure uses it
-        Column("reason", allowed=SELL_BACK_REASONS),
+        Column("reason", allowed=SELL_BACK_REASONS, enum=True),
     ),
     rules=(
         RowRule("quantity", "quantity < 1", "out_of_range"),
@@ -158,7 +160,9 @@ SUBSCRIPTION_REQUESTS = ExportSpec(
     columns=(
         Column("id", "BIGINT", required=True, target="request_id"),
         Column("date", "DATE", required=True, target="request_date"),
-        Column("type", required=True, allowed=("new", "increase"), target="request_type"),
+        Column(
+            "type", required=True, allowed=("new", "increase"), target="request_type", enum=True
+        ),
         # validated, not kept: the figures count applications by date, type and state (the
         # largest register file after the journal; an applicant's attributes are not needed)
         _share_class("share_short_name", keep=False),
@@ -167,6 +171,7 @@ SUBSCRIPTION_REQUESTS = ExportSpec(
             "state",
             required=True,
             allowed=("draft", "blocked", "waiting", "done", "paid", "cancelled", "transfer"),
+            enum=True,
         ),
         Column("refusal_reason"),
         _member_number("cooperator_register_number", keep=False),
