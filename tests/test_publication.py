@@ -191,6 +191,30 @@ def test_published_annex_tables_keep_their_order(sample_build):
     assert flows == sorted(flows)
 
 
+def test_published_columns_have_plain_types(sample_build):
+    """The working database stores some register columns as ENUMs (pipelines.lib.exports
+    `Column.enum`); report authors' tools see text, numbers, dates and lists only."""
+    with read_publication(sample_build) as con:
+        types = {
+            row[0]
+            for row in con.execute(
+                "select data_type from duckdb_columns() where database_name = 'coop'"
+            ).fetchall()
+        }
+        core_spells = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = 'coop' and schema_name = 'core' "
+            "and table_name = 'member_spells' "
+            "and column_name in ('joined_by', 'start_class', 'exit_reason')"
+        ).fetchall()
+    assert not [t for t in types if t.startswith(("ENUM", "UNION", "MAP"))], types
+    assert sorted(core_spells) == [
+        ("exit_reason", "VARCHAR"),
+        ("joined_by", "VARCHAR"),
+        ("start_class", "VARCHAR"),
+    ]
+
+
 def test_publication_reports_its_tables_and_sorts_the_quality_tables(settings):
     register = good_register()
     for member in (3, 2, 99, 1):  # 1 votes twice; 99 is not a member
