@@ -125,6 +125,19 @@ def synthetic_data(figures: dict[str, float]) -> AnnexData:
     )
 
 
+def flow_data() -> AnnexData:
+    """One year's membership flow: 10 members, 3 joins, 1 death, 12 at year end."""
+    return synthetic_data(
+        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
+    )
+
+
+def flow_chart() -> chart_lib.Chart:
+    """The Dutch membership-flow chart of `flow_data`."""
+    charts = chart_lib.build_charts(flow_data()).charts
+    return next(c for c in charts if c.name == "membership_flow" and c.lang == "nl")
+
+
 def test_a_chart_without_its_figures_or_table_is_skipped_with_the_reason():
     data = synthetic_data(
         {
@@ -147,9 +160,7 @@ def test_a_chart_without_its_figures_or_table_is_skipped_with_the_reason():
 def test_without_a_browser_the_static_files_are_skipped_with_one_warning(tmp_path, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    data = synthetic_data(
-        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
-    )
+    data = flow_data()
     result = chart_lib.build_charts(data)
     html = chart_lib.write_html(result.charts, tmp_path)
     report = chart_lib.export_static(result.charts, tmp_path)
@@ -660,9 +671,7 @@ def _stalling_export(tmp_path, monkeypatch, fast_answers: int, slow_answers: int
     monkeypatch.setattr(chart_lib, "STALL_SECONDS", 0.5)
     monkeypatch.setattr(chart_lib, "POLL_SECONDS", 0.1)
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    data = synthetic_data(
-        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
-    )
+    data = flow_data()
     charts = chart_lib.build_charts(data).charts
     logged: list[str] = []
     report = chart_lib.export_static(charts, tmp_path, browser="/bin/sh", log=logged.append)
@@ -703,10 +712,7 @@ def test_a_charts_png_is_drawn_from_its_svg_as_kaleido_draws_it(tmp_path, monkey
             await super().write_svg_and_png(svg, png)
 
     monkeypatch.setattr(chart_lib, "_kaleido_class", lambda: Counting)
-    data = synthetic_data(
-        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
-    )
-    chart = next(c for c in chart_lib.build_charts(data).charts if c.name == "membership_flow")
+    chart = flow_chart()
     made: dict[bool, dict[str, bytes]] = {}
     for fast in (True, False):  # False: kaleido's own session
         jobs = chart_lib.static_jobs([chart], tmp_path / str(fast))
@@ -731,10 +737,7 @@ def test_a_chart_the_browser_cannot_draw_is_named_and_left_for_the_next_build(
     # the page answers as kaleido's does when plotly.js fails to draw a figure
     failing = "function(spec, scale) { return JSON.stringify({code: 525, message: 'broken'}); }"
     monkeypatch.setattr(chart_lib, "_SVG_AND_PNG_JS", failing)
-    data = synthetic_data(
-        {"p1.members_start": 10, "p1.new_members": 3, "p1.exits.death": 1, "p1.members_end": 12}
-    )
-    chart = next(c for c in chart_lib.build_charts(data).charts if c.name == "membership_flow")
+    chart = flow_chart()
     report = chart_lib.export_static([chart], tmp_path, browser=browser)
     assert report.exported == 0 and report.requested == 2 and not report.valid
     assert len(report.errors) == 1
