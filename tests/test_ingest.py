@@ -243,6 +243,31 @@ def test_pseudonyms_are_hashed_once_per_member_and_again_when_the_key_changes(se
     assert keys()[2] == con.execute("select pseudonym(2)").fetchone()[0] != first[2]
 
 
+def test_pseudonyms_are_stored_uncompressed_and_an_older_tables_are_hashed_again(settings, con):
+    rows = [{"cooperator_register_number": n, "is_company": "False"} for n in range(1, 3001)]
+    path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows)
+    load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    # the table as an older version made it: compressed pseudonyms, a probe without columns
+    probe = con.execute("select pseudonym(-1)").fetchone()[0]
+    con.execute("create schema if not exists ingest")
+    con.execute("create table ingest.member_key_probe as select ? as probe", [probe])
+    con.execute(
+        "create table ingest.member_keys as select cooperator_register_number as member_number, "
+        "pseudonym(cooperator_register_number) as member_key from ingest.cooperators"
+    )
+    assert refresh_member_keys(con) == 3000  # made again, with the columns of this version
+    assert refresh_member_keys(con) == 0
+    con.execute("checkpoint")
+    stored = con.execute(
+        "select distinct compression from pragma_storage_info('ingest.member_keys') "
+        "where column_name = 'member_key' and segment_type = 'VARCHAR'"
+    ).fetchall()
+    assert stored == [("Uncompressed",)]
+    assert con.execute(
+        "select count(*) from ingest.member_keys where member_key = pseudonym(member_number)"
+    ).fetchone() == (3000,)
+
+
 @pytest.mark.parametrize(
     ("values", "distinct"),
     [

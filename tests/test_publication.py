@@ -78,17 +78,31 @@ def test_publication_is_checkpointed_and_readable_by_duckdb_1_5(settings):
     assert not settings.publication_path.with_name("coop.duckdb.wal").exists()
     with read_publication(settings) as con:
         assert con.execute("select current_database()").fetchone() == ("coop",)
-    assert _figures_read_by_duckdb_1_5(settings) > 0
+        # the pseudonyms are stored uncompressed (UNCOMPRESSED_COLUMNS): 1.5 reads them alike
+        members = con.execute(MEMBER_KEYS_DIGEST).fetchone()[0]
+        stored = con.execute(
+            "select distinct compression from pragma_storage_info('core.members') "
+            "where column_name = 'member_key' and segment_type = 'VARCHAR'"
+        ).fetchall()
+        assert stored == [("Uncompressed",)]
+    figures, keys = _read_by_duckdb_1_5(settings)
+    assert figures > 0 and keys == members
 
 
-def _figures_read_by_duckdb_1_5(settings) -> int:
-    """The rows of annex.figures, as a DuckDB 1.5 client reads the publication."""
+# every published pseudonym, as one digest
+MEMBER_KEYS_DIGEST = "select md5(string_agg(member_key, ',' order by member_key)) from core.members"
+
+
+def _read_by_duckdb_1_5(settings) -> tuple[int, str]:
+    """The rows of annex.figures and the digest of the members' pseudonyms, as a DuckDB 1.5
+    client reads the publication."""
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is needed to run an isolated DuckDB 1.5 client")
     script = (
         "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-        'print(duckdb.__version__, con.execute("select count(*) from annex.figures").fetchone()[0])'
+        'figures = con.execute("select count(*) from annex.figures").fetchone()[0]; '
+        f"print(duckdb.__version__, figures, con.execute({MEMBER_KEYS_DIGEST!r}).fetchone()[0])"
     )
     done = subprocess.run(
         [uv, "run", "--isolated", "--no-project", "--with", "duckdb~=1.5.0", "python", "-c",
@@ -96,9 +110,9 @@ def _figures_read_by_duckdb_1_5(settings) -> int:
         capture_output=True, text=True, timeout=600, env={**os.environ, "VIRTUAL_ENV": ""},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    version, count = done.stdout.split()
+    version, count, keys = done.stdout.split()
     assert version.startswith("1.5.")
-    return int(count)
+    return int(count), keys
 
 
 def _published(settings) -> dict[str, list[tuple]]:
@@ -132,7 +146,7 @@ def test_a_build_keeps_the_unchanged_tables_of_the_last_publication(settings):
     assert not settings.publication_path.with_name("coop.duckdb.wal").exists()
     with read_publication(settings) as con:
         rows = con.execute("select count(*) from annex.figures").fetchone()[0]
-    assert _figures_read_by_duckdb_1_5(settings) == rows > 0
+    assert _read_by_duckdb_1_5(settings)[0] == rows > 0
     # a new member: the tables that change are written again, the others kept
     register.member(4)
     register.subscribe("2024-05-05", 4, 1)

@@ -42,7 +42,12 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.hashing import sha256_of
-from pipelines.lib.warehouse import insertion_order, quote_literal, set_comments
+from pipelines.lib.warehouse import (
+    insertion_order,
+    quote_identifier,
+    quote_literal,
+    set_comments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -357,10 +362,6 @@ def display_name(path: Path, raw_dir: Path) -> str:
 def text_column(name: str) -> str:
     """The stage's text column for spec column `name`, quoted for SQL."""
     return '"_t_' + name.replace('"', '""') + '"'
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def trimmed(cell: str) -> str:
