@@ -13,9 +13,9 @@ after the secretariat's edit: only what depends on the fact is computed, publish
 again; the file is restored afterwards), and `annex build --reread` (every export read, every
 model computed and every output written again, as after a new export of each; static charts of
 unchanged figures and pseudonyms of known members are still reused).
-Prints wall time, CPU time, peak memory (max RSS) and the ratios between the two scales; no
-thresholds are asserted. This machine's speed drifts by a third within an hour: compare two
-versions by runs taken close together, alternately.
+Prints wall time, CPU time, peak memory (max RSS), the publication's size (after `--reread`) and
+the ratios between the two scales; no thresholds are asserted. This machine's speed drifts by a
+third within an hour: compare two versions by runs taken close together, alternately.
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     reread, reread_cpu, reread_peak, output = run(["build", "--reread"], env)
     print(f"scale {scale}, --reread:    {output.strip().splitlines()[-1]}")
     members, operations = register_rows(root / "raw")
+    publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
     return {
         "scale": scale,
         "members": members,
@@ -127,6 +128,7 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "reread_s": reread,
         "reread_cpu_s": reread_cpu,
         "reread_peak_mib": reread_peak,
+        "publication_mib": publication,
     }
 
 
@@ -154,6 +156,7 @@ def main() -> None:
         ("reread_s", "--reread (s)"),
         ("reread_cpu_s", "  CPU (s)"),
         ("reread_peak_mib", "  peak (MiB)"),
+        ("publication_mib", "publ. (MiB)"),
     ]:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{label:>12} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
