@@ -243,7 +243,7 @@ def test_pseudonyms_are_hashed_once_per_member_and_again_when_the_key_changes(se
     assert keys()[2] == con.execute("select pseudonym(2)").fetchone()[0] != first[2]
 
 
-def test_pseudonyms_are_stored_uncompressed_and_an_older_tables_are_hashed_again(settings, con):
+def test_pseudonyms_are_stored_uncompressed_and_an_older_tables_hashed_again(settings, con):
     rows = [{"cooperator_register_number": n, "is_company": "False"} for n in range(1, 3001)]
     path = write_csv(settings.raw_dir / "c.csv", COOPERATOR_COLUMNS, rows)
     load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
