@@ -332,13 +332,13 @@ def _tables_to_keep(
     return keep if large <= keep else set()
 
 
-def _published_columns(con: duckdb.DuckDBPyConnection, source: str, name: str) -> str:
-    """The column definitions of the published copy of `source`.`name` (a table or view of the
-    working database): its columns and types, UNCOMPRESSED_COLUMNS forced uncompressed."""
+def _published_columns(columns: list[tuple[str, str, str | None]]) -> str:
+    """The column definitions of a published table from the (name, type, comment) of its
+    source's columns: UNCOMPRESSED_COLUMNS forced uncompressed."""
     return ", ".join(
         f"{quote_identifier(column)} {type_}"
         + (" using compression uncompressed" if column in UNCOMPRESSED_COLUMNS else "")
-        for column, type_, *_ in con.execute(f"describe {source}.{name}").fetchall()
+        for column, type_, _ in columns
     )
 
 
@@ -384,11 +384,15 @@ def publish(
         )
     published: dict[str, int] = {}
     try:
-        columns = con.execute(
-            "select schema_name, table_name, column_name, comment from duckdb_columns() "
-            "where database_name = ? and comment is not null",
+        # every source table's (or view's) columns in order: name, type, comment
+        columns: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+        for schema, table, column, type_, text in con.execute(
+            "select schema_name, table_name, column_name, data_type, comment "
+            "from duckdb_columns() where database_name = ? "
+            "order by schema_name, table_name, column_index",
             [source],
-        ).fetchall()
+        ).fetchall():
+            columns.setdefault((schema, table), []).append((column, type_, text))
         held = con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() "
             "where database_name = 'coop'"
@@ -408,11 +412,12 @@ def publish(
             # so that the same build publishes them alike
             order = " order by all" if schema == "quality" else ""
             with insertion_order(con) if schema != "core" else contextlib.nullcontext():
-                con.execute(f"create table coop.{name} ({_published_columns(con, source, name)})")
+                definitions = _published_columns(columns[schema, table])
+                con.execute(f"create table coop.{name} ({definitions})")
                 written = con.execute(f"insert into coop.{name} from {source}.{name}{order}")
                 published[name] = int(written.fetchone()[0])
             column_comments = {
-                column: text for s, t, column, text in columns if (s, t) == (schema, table)
+                column: text for column, _, text in columns[schema, table] if text is not None
             }
             set_comments(con, f"coop.{name}", comment, column_comments)
         con.execute("checkpoint coop")
