@@ -14,15 +14,18 @@ columns:
 */
 with votes as (
     select v.assembly_date, v.source_file, v.source_row, v.member_key, v.channel, v.voted_at,
-           m.valid_from is not null as was_member,
+           s.start_date is not null as was_member,
            row_number() over (
                partition by v.assembly_date, v.member_key order by v.voted_at, v.source_row
            ) as nth_row
     from ingest.votes v
-    left join staging.member_states m
-        on m.member_number = v.member_number
-       and m.valid_from <= v.assembly_date - 1
-       and (m.valid_to is null or m.valid_to > v.assembly_date - 1)
+    -- a member on the eve is in a spell then: started on or before the eve, not ended by it
+    -- (spells never overlap, so a vote matches one at most; the same answer as the day-end
+    -- states, from a table of spells rather than a view over every operation)
+    left join staging.member_spells s
+        on s.member_number = v.member_number
+       and s.start_date <= v.assembly_date - 1
+       and (s.end_date is null or s.end_date > v.assembly_date - 1)
 )
 
 select assembly_date, source_file, source_row, member_key, channel, voted_at,

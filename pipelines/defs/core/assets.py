@@ -46,7 +46,7 @@ core_models = sql_model_assets(
         Model("core/member_counts.sql", deps=["core.reference_dates", "staging.member_states"]),
         Model(
             "core/assembly_votes.sql",
-            deps=["ingest.votes", "staging.member_states"],
+            deps=["ingest.votes", "staging.member_spells"],
             after=_quarantine_uncounted_votes,
         ),
         Model(
