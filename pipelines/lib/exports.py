@@ -622,46 +622,66 @@ def load_workbook_export(
 # --- the core ---------------------------------------------------------------------------------
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> frozenset[str]:
-    """Write one file's rows into temp table `table`, in file order; return the columns the
-    reader typed itself (none when it had to read text)."""
+def _stage_file(
+    con: duckdb.DuckDBPyConnection, spec: ExportSpec, staged: StagedFile, table: str
+) -> None:
+    """Write one file's rows into temp table `table`, in file order (a row's position is its
+    record number): typed (`_typed_stage`), by the reader where it can, from text otherwise."""
     with insertion_order(con):
         if staged.typed_rows is not None:
             try:
-                con.execute(f"create or replace temp table {table} as {staged.typed_rows}")
-                return staged.typed_by_reader
+                stage = _typed_stage(spec, staged, staged.typed_rows, staged.typed_by_reader)
+                con.execute(f"create or replace temp table {table} as {stage}")
+                return
             except duckdb.Error:
                 pass  # a value the reader cannot type: read text to find which rows, and why
         try:
-            con.execute(f"create or replace temp table {table} as {staged.rows}")
+            stage = _typed_stage(spec, staged, staged.rows, frozenset())
+            con.execute(f"create or replace temp table {table} as {stage}")
         except duckdb.Error as exc:
             raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
-    return frozenset()
+
+
+def _typed_stage(spec: ExportSpec, staged: StagedFile, rows: str, by_reader: frozenset[str]) -> str:
+    """A staged file's rows (`rows`: their text, or their values for the columns `by_reader`
+    typed) as the typed values and `_issues`, the list of (column, reason) that make the row
+    unusable (NULL for a usable row), plus any column of `rows` besides the texts (a workbook's
+    row numbers). Typing and testing each row once, as the stage is written, leaves the stage
+    narrower (an ENUM is a byte) and the typed table a plain copy of its usable rows."""
+    texts = [text_column(c.name) for c in spec.loaded]
+    typed = ", ".join(
+        f"{text if c.name in by_reader else c.parse_sql(text)} as {quote_identifier(c.typed_name)}"
+        for c, text in zip(spec.loaded, texts, strict=True)
+    )
+    # the per-file constants, which the row rules may read
+    constants = {
+        name: expression.format(file=quote_literal(staged.display))
+        for name, expression in spec.extra_columns_sql.items()
+    }
+    values = "".join(f", {expression} as {name}" for name, expression in constants.items())
+    dropped = ", ".join(texts + list(constants))
+    return (
+        f"select * exclude ({dropped}), {_issues_sql(spec, by_reader)} as _issues "
+        f"from (select *, {typed}{values} from ({rows}))"
+    )
 
 
 def _digest(staged: StagedFile) -> str:
     return staged.sha256 if isinstance(staged.sha256, str) else staged.sha256.result()
 
 
-def _file_select(
-    spec: ExportSpec, staged: StagedFile, table: str, by_reader: frozenset[str], file_no: int
-) -> str:
+def _file_select(spec: ExportSpec, staged: StagedFile, table: str, file_no: int) -> str:
     """A staged file's rows with their lineage (file, hash, row number, the file's position
-    `file_no`), stage columns, typed values and per-file constants."""
-    texts = ", ".join(text_column(c.name) for c in spec.loaded)
-    typed = ", ".join(
-        f"{text_column(c.name) if c.name in by_reader else c.parse_sql(text_column(c.name))} "
-        f"as {quote_identifier(c.typed_name)}"
-        for c in spec.loaded
-    )
+    `file_no`), typed values, per-file constants and `_issues`."""
+    typed = "".join(f", {quote_identifier(c.typed_name)}" for c in spec.loaded)
     constants = "".join(
         f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
     ).format(file=quote_literal(staged.display))
     return (
         f"select {quote_literal(staged.display)} as source_file, "
         f"{quote_literal(_digest(staged))} as file_sha256, "
-        f"cast({staged.row_number} as bigint) as source_row, {file_no} as {FILE_NO}, "
-        f"{texts}, {typed}{constants} from {table}"
+        f"cast({staged.row_number} as bigint) as source_row, {file_no} as {FILE_NO}"
+        f"{typed}{constants}, _issues from {table}"
     )
 
 
@@ -687,9 +707,9 @@ def load_export(
     one. With no previous load to compare with, nothing waits for the hashes.
 
     Each file is read once into a temp table, in file order (a row's position is its record
-    number): typed by the reader where it can, as text otherwise. A cheap test per row finds
-    the unusable ones (only they are taken apart column by column), then the typed rows are
-    written once.
+    number), typed as it is written (by the reader where it can, in SQL from text otherwise)
+    and tested: an unusable row carries its list of (column, reason), which the quarantine
+    takes; the usable rows are then written once.
     """
     warnings = warnings if warnings is not None else []
     last = _last_load(con, spec) if inputs is not None and reuse else None
@@ -714,15 +734,19 @@ def load_export(
     )
     try:
         con.execute(
-            f"create or replace temp table {issues} as "
-            f"{_issues_sql(spec, _empty_stage(spec), frozenset())}"
+            f"create or replace temp table {issues} (source_file varchar, source_row bigint, "
+            "column_name varchar, reason varchar)"
         )
         for staged in files:
             staged_files.append(staged)
             stages.append(f"_rows_{spec.name}_{len(stages)}")
-            by_reader = _stage_file(con, staged, stages[-1])
-            select = _file_select(spec, staged, stages[-1], by_reader, len(stages))
-            con.execute(f"insert into {issues} {_issues_sql(spec, select, by_reader)}")
+            _stage_file(con, spec, staged, stages[-1])
+            select = _file_select(spec, staged, stages[-1], len(stages))
+            con.execute(
+                f"insert into {issues} select source_file, source_row, issue.column_name, "
+                f"issue.reason from (select source_file, source_row, unnest(_issues) as issue "
+                f"from ({select}) where _issues is not null)"
+            )
             typed_selects.append(f"select {kept} from ({select})")
         con.execute(
             f"create or replace temp view {rows} as "
@@ -822,7 +846,8 @@ def _refusal(
 
 
 def _empty_stage(spec: ExportSpec) -> str:
-    """No file: the columns of a `_file_select` (lineage, stage, typed, constants), no row."""
+    """No file: the columns a `_file_select` gives the typed table (lineage, typed values,
+    constants), no row."""
     texts = ", ".join(f"null::{c.stage_type} as {text_column(c.name)}" for c in spec.loaded)
     typed = ", ".join(
         f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}"
@@ -834,15 +859,16 @@ def _empty_stage(spec: ExportSpec) -> str:
     ).format(file="null::varchar")
     return (
         "select null::varchar as source_file, null::varchar as file_sha256, "
-        f"null::bigint as source_row, null::integer as {FILE_NO}, {texts}, {typed}{constants} "
+        f"null::bigint as source_row, null::integer as {FILE_NO}, {typed}{constants} "
         f"from (select {texts}) limit 0"
     )
 
 
-def _issues_sql(spec: ExportSpec, staged: str, by_reader: frozenset[str]) -> str:
-    """Every (row, column, reason) that makes a row of `staged` (a `_file_select`) unusable.
-    One cheap test per row first (is any reason there?); only the rows that fail it are taken
-    apart column by column. Columns in `by_reader` were typed by the reader: no bad types."""
+def _issues_sql(spec: ExportSpec, by_reader: frozenset[str]) -> str:
+    """SQL over a row's texts and typed values: the list of (column_name, reason) that make it
+    unusable, NULL when there is none. One cheap test per row first (is any reason there?);
+    only the rows that fail it are taken apart column by column. Columns in `by_reader` were
+    typed by the reader: no bad types."""
     reasons = []
     for c in spec.loaded:
         text = text_column(c.name)
@@ -862,18 +888,14 @@ def _issues_sql(spec: ExportSpec, staged: str, by_reader: frozenset[str]) -> str
             (rule.column, f"case when {rule.violated_when} then {quote_literal(rule.reason)} end")
         )
     if not reasons:
-        return (
-            "select null::varchar as source_file, null::bigint as source_row, "
-            "null::varchar as column_name, null::varchar as reason limit 0"
-        )
+        return "null::struct(column_name varchar, reason varchar)[]"
     any_reason = " or ".join(f"({reason}) is not null" for _, reason in reasons)
     listed = ", ".join(
         f"{{column_name: {quote_literal(column)}, reason: {reason}}}" for column, reason in reasons
     )
     return (
-        "select source_file, source_row, issue.column_name, issue.reason from ("
-        f"select source_file, source_row, unnest([{listed}]) as issue "
-        f"from ({staged}) where {any_reason}) where issue.reason is not null"
+        f"case when {any_reason} "
+        f"then list_filter([{listed}], lambda issue: issue.reason is not null) end"
     )
 
 
