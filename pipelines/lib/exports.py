@@ -661,7 +661,7 @@ def _typed_stage(spec: ExportSpec, staged: StagedFile, rows: str, by_reader: fro
     values = "".join(f", {expression} as {name}" for name, expression in constants.items())
     dropped = ", ".join(texts + list(constants))
     return (
-        f"select * exclude ({dropped}), {_issues_sql(spec, by_reader)} as _issues "
+        f"select * exclude ({dropped}), {_row_issues_sql(spec, by_reader)} as _issues "
         f"from (select *, {typed}{values} from ({rows}))"
     )
 
@@ -864,7 +864,7 @@ def _empty_stage(spec: ExportSpec) -> str:
     )
 
 
-def _issues_sql(spec: ExportSpec, by_reader: frozenset[str]) -> str:
+def _row_issues_sql(spec: ExportSpec, by_reader: frozenset[str]) -> str:
     """SQL over a row's texts and typed values: the list of (column_name, reason) that make it
     unusable, NULL when there is none. One cheap test per row first (is any reason there?);
     only the rows that fail it are taken apart column by column. Columns in `by_reader` were
