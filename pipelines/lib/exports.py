@@ -644,26 +644,35 @@ def _stage_file(
 
 def _typed_stage(spec: ExportSpec, staged: StagedFile, rows: str, by_reader: frozenset[str]) -> str:
     """A staged file's rows (`rows`: their text, or their values for the columns `by_reader`
-    typed) as the typed values and `_issues`, the list of (column, reason) that make the row
-    unusable (NULL for a usable row), plus any column of `rows` besides the texts (a workbook's
-    row numbers). Typing and testing each row once, as the stage is written, leaves the stage
-    narrower (an ENUM is a byte) and the typed table a plain copy of its usable rows."""
-    texts = [text_column(c.name) for c in spec.loaded]
-    typed = ", ".join(
-        f"{text if c.name in by_reader else c.parse_sql(text)} as {quote_identifier(c.typed_name)}"
-        for c, text in zip(spec.loaded, texts, strict=True)
-    )
-    # the per-file constants, which the row rules may read
-    constants = {
-        name: expression.format(file=quote_literal(staged.display))
-        for name, expression in spec.extra_columns_sql.items()
-    }
-    values = "".join(f", {expression} as {name}" for name, expression in constants.items())
-    dropped = ", ".join(texts + list(constants))
+    typed) as the typed values, the per-file constants and `_issues`, the list of (column,
+    reason) that make the row unusable (NULL for a usable row), plus any column of `rows`
+    besides the texts (a workbook's row numbers). Typing and testing each row once, as the
+    stage is written, leaves the stage narrower (an ENUM is a byte) and the typed table a plain
+    copy of its usable rows."""
+    texts = ", ".join(text_column(c.name) for c in spec.loaded)
+    # the per-file constants are part of the stage: the row rules may read them
+    constants = _constants(spec, quote_literal(staged.display))
     return (
-        f"select * exclude ({dropped}), {_row_issues_sql(spec, by_reader)} as _issues "
-        f"from (select *, {typed}{values} from ({rows}))"
+        f"select * exclude ({texts}), {_row_issues_sql(spec, by_reader)} as _issues "
+        f"from (select *, {_typed_values(spec, by_reader)}{constants} from ({rows}))"
     )
+
+
+def _typed_values(spec: ExportSpec, by_reader: frozenset[str]) -> str:
+    """SQL over a row's texts: each loaded column's typed value, under its typed name (those in
+    `by_reader` were typed by the reader: their value is taken as it is)."""
+    return ", ".join(
+        f"{text_column(c.name) if c.name in by_reader else c.parse_sql(text_column(c.name))} "
+        f"as {quote_identifier(c.typed_name)}"
+        for c in spec.loaded
+    )
+
+
+def _constants(spec: ExportSpec, file: str) -> str:
+    """`, <expression> as <name>` for each per-file constant of `spec`, over the SQL `file`."""
+    return "".join(
+        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
+    ).format(file=file)
 
 
 def _digest(staged: StagedFile) -> str:
@@ -673,15 +682,16 @@ def _digest(staged: StagedFile) -> str:
 def _file_select(spec: ExportSpec, staged: StagedFile, table: str, file_no: int) -> str:
     """A staged file's rows with their lineage (file, hash, row number, the file's position
     `file_no`), typed values, per-file constants and `_issues`."""
-    typed = "".join(f", {quote_identifier(c.typed_name)}" for c in spec.loaded)
-    constants = "".join(
-        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
-    ).format(file=quote_literal(staged.display))
+    values = "".join(
+        f", {name}"
+        for name in [quote_identifier(c.typed_name) for c in spec.loaded]
+        + list(spec.extra_columns_sql)
+    )
     return (
         f"select {quote_literal(staged.display)} as source_file, "
         f"{quote_literal(_digest(staged))} as file_sha256, "
         f"cast({staged.row_number} as bigint) as source_row, {file_no} as {FILE_NO}"
-        f"{typed}{constants}, _issues from {table}"
+        f"{values}, _issues from {table}"
     )
 
 
@@ -849,17 +859,11 @@ def _empty_stage(spec: ExportSpec) -> str:
     """No file: the columns a `_file_select` gives the typed table (lineage, typed values,
     constants), no row."""
     texts = ", ".join(f"null::{c.stage_type} as {text_column(c.name)}" for c in spec.loaded)
-    typed = ", ".join(
-        f"{c.parse_sql(text_column(c.name))} as {quote_identifier(c.typed_name)}"
-        for c in spec.loaded
-    )
     # the per-file expressions over a NULL file name keep their column types
-    constants = "".join(
-        f", {expression} as {name}" for name, expression in spec.extra_columns_sql.items()
-    ).format(file="null::varchar")
     return (
         "select null::varchar as source_file, null::varchar as file_sha256, "
-        f"null::bigint as source_row, null::integer as {FILE_NO}, {typed}{constants} "
+        f"null::bigint as source_row, null::integer as {FILE_NO}, "
+        f"{_typed_values(spec, frozenset())}{_constants(spec, 'null::varchar')} "
         f"from (select {texts}) limit 0"
     )
 
