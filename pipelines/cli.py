@@ -15,7 +15,7 @@ STARTED = time.monotonic()  # before importing Dagster (~1.2 s): `annex build` r
 # Only light modules here: `annex build` starts hashing the exports before it imports Dagster,
 # DuckDB and pandas (see pipelines/lib/hashing.py), which each command imports when it runs.
 from pipelines.lib import hashing  # noqa: E402
-from pipelines.lib.config import Settings  # noqa: E402
+from pipelines.lib.config import RAW_DIR_VAR, Settings  # noqa: E402
 from pipelines.lib.outputs.formatting import Lang, format_figure  # noqa: E402
 
 if TYPE_CHECKING:
@@ -130,6 +130,14 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         print(f"No exports in {settings.raw_dir}: writing the sample exports there.")
         write_sample(settings.raw_dir, scale=1)
+    elif not has_exports(settings.raw_dir):
+        print(
+            f"annex build: no exports in {settings.raw_dir} (${RAW_DIR_VAR}): drop the "
+            "cooperative's exports there (docs/raw-exports.md), or run `annex build --sample` "
+            "to build the sample data",
+            file=sys.stderr,
+        )
+        return 1
     print(f"Building from {settings.raw_dir} into {settings.warehouse_dir}")
     hashing.prefetch(settings.raw_dir)  # beside the imports below, on the idle core
     from pipelines.lib.build import run_build
