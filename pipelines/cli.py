@@ -59,8 +59,13 @@ def print_figures(
             query += " and list_contains(?, figure_id)"
             params.append(list(figure_ids))
         rows = con.execute(query + " order by figure_id", params).fetchall()
+        years = [
+            y
+            for (y,) in con.execute("select distinct year from annex.figures order by 1").fetchall()
+        ]
     if not rows:
-        print(f"no figures published for {year}", file=sys.stderr)
+        published = f"{years[0]}-{years[-1]}" if years else "none"
+        print(f"no figures published for {year} (years published: {published})", file=sys.stderr)
         return 1
     print(f"Figures for {year}:")
     width = max(len(row[0]) for row in rows)
@@ -262,17 +267,27 @@ def entry() -> None:  # pragma: no cover - the console script; tests call `main`
     Python tearing down the ~2,000 modules Dagster, pandas and plotly load, which takes 1-2 s
     here. The exit handlers still run (this one is registered first, so it runs last), then
     `os._exit` ends the process with `main`'s status. An uncaught error exits with status 1
-    after its traceback.
+    after its traceback; a reader that closes the pipe early ends it with status 1, silently.
     """
     status = [1]
 
+    def reader_left() -> None:  # the reader of the output left early (`annex figures | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to say
+        status[0] = 1
+
     def leave() -> None:
-        sys.stdout.flush()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            reader_left()
         sys.stderr.flush()
         os._exit(status[0])
 
     atexit.register(leave)
-    status[0] = main()
+    try:
+        status[0] = main()
+    except BrokenPipeError:
+        reader_left()
     sys.exit(status[0])
 
 

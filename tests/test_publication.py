@@ -59,15 +59,6 @@ def test_unknown_member_blocks_publication_and_cli_names_the_check(settings, cap
     assert not settings.publication_path.exists()
 
 
-def test_build_with_no_exports_says_where_it_looked_and_what_to_do(settings, capsys):
-    (settings.raw_dir / "README.md").write_text("drop the exports here\n")  # not an export
-    assert cli.main(["build"]) == 1
-    said = capsys.readouterr().err
-    assert f"no exports in {settings.raw_dir}" in said
-    assert "annex build --sample" in said
-    assert not settings.warehouse_dir.exists()  # stopped before any build started
-
-
 def test_reader_holding_the_publication_open_neither_blocks_nor_breaks(settings):
     register = good_register()
     assert build(settings, register).published

@@ -1,0 +1,62 @@
+"""The `annex` command's own behaviour: what it prints, and how it stops."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines import cli
+from pipelines.lib.config import Settings
+
+
+@pytest.fixture
+def published(sample_build: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The sample publication as $ANNEX_WAREHOUSE_DIR (read only)."""
+    monkeypatch.setenv("ANNEX_WAREHOUSE_DIR", str(sample_build.warehouse_dir))
+    return sample_build
+
+
+def test_figures_prints_the_year_asked(published, capsys):
+    assert cli.main(["figures", "--year", "2024"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Figures for 2024:"
+    rows = {line.split()[0]: line.split()[1] for line in lines[1:]}
+    assert rows["p1.members_end"] == "41.702"  # Dutch thousands separator, as in the annex
+    assert rows["p2.ga_voters"] == "841"
+    assert cli.main(["figures", "--year", "2024", "--lang", "fr"]) == 0
+    assert "Coopérateurs" in capsys.readouterr().out
+
+
+def test_figures_of_a_year_not_published_names_the_years_that_are(published, capsys):
+    assert cli.main(["figures", "--year", "1999"]) == 1
+    assert "no figures published for 1999 (years published: 2016-2024)" in capsys.readouterr().err
+
+
+def test_figures_into_a_pipe_closed_early_ends_quietly(published):
+    # a reader that has already left, as `annex figures | head -0` does
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "figures", "--year", "2024"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    errors = done.stderr.decode()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors
+    assert done.returncode == 1
+
+
+def test_build_with_no_exports_says_where_it_looked_and_what_to_do(settings, capsys):
+    (settings.raw_dir / "README.md").write_text("drop the exports here\n")  # not an export
+    assert cli.main(["build"]) == 1
+    said = capsys.readouterr().err
+    assert f"no exports in {settings.raw_dir}" in said
+    assert "annex build --sample" in said
+    assert not settings.warehouse_dir.exists()  # stopped before any build started
