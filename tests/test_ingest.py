@@ -163,6 +163,31 @@ def test_unreadable_files_are_errors_naming_the_file(settings, con, content, mes
     assert "assembly/ga_2024-06-18.csv" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("last_row", "message"),
+    [
+        (b"3,False,Peeters,Jan,,,1980-02-03,male,80.02.03-123.4", "row 3: 9 fields where the"),
+        (b'3,False,Peeters,"Jan\n80.02.03-123.45', "row 3: a quoted field is left open"),
+    ],
+)
+def test_a_damaged_register_file_names_the_row_and_never_quotes_it(
+    settings, con, last_row, message
+):
+    """DuckDB's reader error repeats the row; the register's rows are personal data."""
+    good = b"".join(
+        f"{n},False,Peeters,Jan,,,1980-02-03,male,80.02.03-123.45,,,,,,BE,nl_BE\n".encode()
+        for n in (1, 2)
+    )
+    path = settings.raw_dir / "c.csv"
+    path.write_bytes(",".join(COOPERATOR_COLUMNS).encode() + b"\n" + good + last_row)
+    with pytest.raises(ExportError, match=message) as raised:
+        load_csv_export(con, COOPERATORS, [path], settings.raw_dir)
+    said = str(raised.value)
+    assert said.startswith("c.csv: cannot be read as CSV: row 3: "), said
+    for personal in ("Peeters", "Jan", "1980", "80.02.03"):
+        assert personal not in said, said
+
+
 def test_newest_snapshot_is_used_and_others_ignored(settings):
     old = small_register()
     old.write(settings.raw_dir, suffix="_20240110")

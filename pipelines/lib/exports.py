@@ -31,6 +31,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -639,7 +640,40 @@ def _stage_file(
             stage = _typed_stage(spec, staged, staged.rows, frozenset())
             con.execute(f"create or replace temp table {table} as {stage}")
         except duckdb.Error as exc:
-            raise ExportError(f"{staged.display}: cannot be read as {staged.kind}: {exc}") from None
+            raise ExportError(
+                f"{staged.display}: cannot be read as {staged.kind}: {reader_error(exc)}"
+            ) from None
+
+
+_CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_CSV_REASONS = {  # DuckDB's words for what is wrong with a row -> ours
+    "unterminated quote": "a quoted field is left open (a truncated export?)",
+    "Maximum line size": "the row is longer than the reader allows",
+    "Invalid unicode": "not valid in the file's encoding",
+}
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def reader_error(exc: duckdb.Error) -> str:
+    """DuckDB's reader error as a message that names the row and never quotes a value.
+
+    DuckDB's own message repeats the offending row ("Original Line: ..."), which in the register
+    is a member's name, birth date, national number and address, and suggests reader options
+    that a user cannot set. This keeps the row number (DuckDB counts the header as line 1) and
+    the reason; any other error keeps its first line, its quoted literals masked.
+    """
+    text = str(exc)
+    line = _CSV_ERROR_LINE.search(text)
+    if line is None:
+        return _QUOTED.sub("'…'", text.split("\n", 1)[0])
+    count = _COLUMN_COUNT.search(text)
+    if count:
+        reason = f"{count[2]} fields where the header has {count[1]} (a truncated export?)"
+    else:
+        found = (ours for theirs, ours in _CSV_REASONS.items() if theirs in text)
+        reason = next(found, "not valid CSV")
+    return f"row {int(line[1]) - 1}: {reason}"
 
 
 def _typed_stage(spec: ExportSpec, staged: StagedFile, rows: str, by_reader: frozenset[str]) -> str:
