@@ -6,11 +6,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from pipelines import cli
+from pipelines.lib.build import run_build
 from pipelines.lib.warehouse import (
     KEEP_LARGE_ONLY_WHEN_UNCHANGED,
     _tables_to_keep,
@@ -57,6 +59,64 @@ def test_unknown_member_blocks_publication_and_cli_names_the_check(settings, cap
     assert "not in cooperators.csv" in printed
     assert "nothing was published" in printed
     assert not settings.publication_path.exists()
+
+
+def test_a_build_killed_mid_way_leaves_a_working_database_the_next_build_opens(tmp_path):
+    """A build killed between two checkpoints leaves a WAL. Replaying a comment on a table with
+    a virtual column (every ingestion table has two) made DuckDB try to download its built-in
+    functions, which fails without internet access; the build's connection does not."""
+    path = tmp_path / "work.duckdb"
+    killed = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from pipelines.lib.warehouse import connect\n"
+        "with connect(Path(sys.argv[1])) as con:\n"
+        "    con.execute(\"create table t (n int, f varchar as (['a.csv', 'b.csv'][n]))\")\n"
+        "    con.execute('insert into t values (1), (2)')\n"
+        "    con.execute(\"comment on column t.n is 'file number'\")\n"
+        "    os._exit(0)  # as if killed: no checkpoint, the WAL stays\n"
+    )
+    subprocess.run([sys.executable, "-c", killed, str(path)], check=True, timeout=120)
+    assert path.with_name("work.duckdb.wal").exists()
+    with connect(path) as con:
+        replayed = con.execute("select n, f from t order by n").fetchall()
+    assert replayed == [(1, "a.csv"), (2, "b.csv")]
+
+
+def test_an_unreadable_working_database_is_set_aside_and_built_again(settings):
+    settings.build_dir.mkdir(parents=True)
+    settings.work_db_path.write_bytes(b"not a database" * 1000)  # a damaged disk, say
+    lines: list[str] = []
+    good_register().write(settings.raw_dir)
+    outcome = run_build(settings, progress=lines.append, outputs=False)
+    assert outcome.published, outcome.errors
+    said = "\n".join(lines)
+    assert "could not be opened" in said and "set aside as work.duckdb.unreadable" in said, said
+    aside = settings.build_dir / "work.duckdb.unreadable"
+    assert aside.read_bytes().startswith(b"not a database")
+    assert figures(settings, 2023)["p1.members_end"] == 3
+
+
+def test_a_working_database_open_elsewhere_stops_the_build_and_is_left_alone(settings):
+    good_register().write(settings.raw_dir)
+    assert run_build(settings, progress=lambda _line: None, outputs=False).published
+    holder = subprocess.Popen(  # a program holding the build's own database open
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         "con = duckdb.connect(sys.argv[1], read_only=True)\nprint('open', flush=True)\n"
+         "time.sleep(120)\n", str(settings.work_db_path)],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == b"open\n"
+        outcome = run_build(settings, progress=lambda _line: None, outputs=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not outcome.published
+    said = "\n".join(outcome.errors)
+    assert f"{settings.work_db_path} is open in another program" in said, said
+    assert f"(PID {holder.pid})" in said, said
+    assert not (settings.build_dir / "work.duckdb.unreadable").exists()
 
 
 def test_reader_holding_the_publication_open_neither_blocks_nor_breaks(settings):

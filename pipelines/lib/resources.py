@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -11,7 +14,10 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines.lib.config import Settings
-from pipelines.lib.warehouse import build_lock, connect
+from pipelines.lib.warehouse import build_lock, connect, set_aside, unreadable_database
+
+# DuckDB's words when another process has the file open
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+? \(PID \d+\))")
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -36,6 +42,7 @@ class Warehouse(dg.ConfigurableResource):
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _stack_con: ExitStack | None = PrivateAttr(default=None)
+    _log: dg.DagsterLogManager | None = PrivateAttr(default=None)
 
     @property
     def settings(self) -> Settings:
@@ -53,6 +60,7 @@ class Warehouse(dg.ConfigurableResource):
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._log = context.log
         if self.manage_lock:
             self._stack = ExitStack()
             self._stack.enter_context(
@@ -81,10 +89,36 @@ class Warehouse(dg.ConfigurableResource):
         if self._con is None:
             settings = self.settings
             self._stack_con = ExitStack()
-            self._con = self._stack_con.enter_context(
-                connect(settings.work_db_path, pseudonym_key=settings.pseudonym_key())
+            opening = functools.partial(
+                connect, settings.work_db_path, pseudonym_key=settings.pseudonym_key()
             )
+            try:
+                self._con = self._stack_con.enter_context(opening())
+            except duckdb.Error as exc:
+                holder = _LOCK_HOLDER.search(str(exc))
+                if holder:
+                    raise RuntimeError(
+                        f"the working database {settings.work_db_path} is open in another "
+                        f"program ({holder[1]}): it is the build's own; close it there (to "
+                        f"read the warehouse, open {settings.publication_path} read-only)"
+                    ) from None
+                if not unreadable_database(exc):
+                    raise
+                # it holds nothing the raw exports do not give again (frozen years live apart)
+                aside = set_aside(settings.work_db_path)
+                self._warn(
+                    f"the working database {settings.work_db_path} could not be opened "
+                    f"({str(exc).splitlines()[0]}): set aside as {aside.name}; this build "
+                    "reads every export again"
+                )
+                self._con = self._stack_con.enter_context(opening())
         yield self._con
+
+    def _warn(self, message: str) -> None:
+        if self._log is not None:
+            self._log.warning(message)
+        else:
+            logging.getLogger(__name__).warning(message)
 
     def close(self) -> None:
         if self._con is not None:

@@ -77,7 +77,45 @@ def build_config() -> dict[str, str | bool]:
         "temp_directory": _private_temp_dir(),
         "memory_limit": os.environ.get("ANNEX_MEMORY_LIMIT", "3GB"),
         "preserve_insertion_order": False,
+        # The build never fetches code: every extension it uses is built into the wheel. With
+        # DuckDB's default, reopening a working database left with a WAL by a build that was
+        # killed failed on a machine without internet access: replaying a comment on a table
+        # with a virtual column binds the column before the built-in functions are loaded, and
+        # DuckDB then tries to download them ("Failure while replaying WAL file ...
+        # core_functions"). Without auto-install it loads the built-in ones and replays.
+        "autoinstall_known_extensions": False,
     }
+
+
+# What DuckDB says when a database file cannot be opened because of its contents (not because
+# another process holds it): the working database is then set aside and built again.
+_UNREADABLE_DATABASE = (
+    "Failure while replaying WAL",
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "database file with version number",
+)
+
+
+def unreadable_database(error: duckdb.Error) -> bool:
+    """Whether `error`, raised while opening a database file, says its contents are unusable."""
+    return any(marker in str(error) for marker in _UNREADABLE_DATABASE)
+
+
+def set_aside(path: Path) -> Path:
+    """Move the database file `path` and its WAL to `<name>.unreadable` (replacing the one set
+    aside before); the new name."""
+    aside = path.with_name(path.name + ".unreadable")
+    for source, target in ((path, aside), (_wal(path), _wal(aside))):
+        if source.exists():
+            os.replace(source, target)
+        else:
+            target.unlink(missing_ok=True)
+    return aside
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
 
 
 @contextmanager
