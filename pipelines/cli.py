@@ -59,13 +59,11 @@ def print_figures(
             query += " and list_contains(?, figure_id)"
             params.append(list(figure_ids))
         rows = con.execute(query + " order by figure_id", params).fetchall()
-        years = [
-            y
-            for (y,) in con.execute("select distinct year from annex.figures order by 1").fetchall()
-        ]
+        published = "select distinct year from annex.figures order by 1"
+        years = [] if rows else [y for (y,) in con.execute(published).fetchall()]
     if not rows:
-        published = f"{years[0]}-{years[-1]}" if years else "none"
-        print(f"no figures published for {year} (years published: {published})", file=sys.stderr)
+        span = f"{years[0]}-{years[-1]}" if years else "none"
+        print(f"no figures published for {year} (years published: {span})", file=sys.stderr)
         return 1
     print(f"Figures for {year}:")
     width = max(len(row[0]) for row in rows)

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.lib import hashing
 from pipelines.lib.build import run_build
-from pipelines.lib.exports import ExportError, load_csv_export
+from pipelines.lib.exports import ExportError, load_csv_export, reader_error
 from pipelines.lib.hashing import file_sha256
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import (
@@ -186,6 +186,13 @@ def test_a_damaged_register_file_names_the_row_and_never_quotes_it(
     assert said.startswith("c.csv: cannot be read as CSV: row 3: "), said
     for personal in ("Peeters", "Jan", "1980", "80.02.03"):
         assert personal not in said, said
+
+
+def test_any_other_reader_error_keeps_its_first_line_without_the_values_it_quotes():
+    error = duckdb.ConversionException(
+        "Conversion Error: Could not convert string 'Peeters' to INT64\nLINE 1: ... 'Jan' ..."
+    )
+    assert reader_error(error) == "Conversion Error: Could not convert string '…' to INT64"
 
 
 def test_newest_snapshot_is_used_and_others_ignored(settings):

@@ -44,6 +44,7 @@ import pandas as pd
 
 from pipelines.lib.hashing import sha256_of
 from pipelines.lib.warehouse import (
+    error_summary,
     insertion_order,
     quote_identifier,
     quote_literal,
@@ -652,7 +653,6 @@ _CSV_REASONS = {  # DuckDB's words for what is wrong with a row -> ours
     "Maximum line size": "the row is longer than the reader allows",
     "Invalid unicode": "not valid in the file's encoding",
 }
-_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
 def reader_error(exc: duckdb.Error) -> str:
@@ -666,7 +666,7 @@ def reader_error(exc: duckdb.Error) -> str:
     text = str(exc)
     line = _CSV_ERROR_LINE.search(text)
     if line is None:
-        return _QUOTED.sub("'…'", text.split("\n", 1)[0])
+        return error_summary(exc)
     count = _COLUMN_COUNT.search(text)
     if count:
         reason = f"{count[2]} fields where the header has {count[1]} (a truncated export?)"

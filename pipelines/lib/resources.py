@@ -14,7 +14,13 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines.lib.config import Settings
-from pipelines.lib.warehouse import build_lock, connect, set_aside, unreadable_database
+from pipelines.lib.warehouse import (
+    build_lock,
+    connect,
+    error_summary,
+    set_aside,
+    unreadable_database,
+)
 
 # DuckDB's words when another process has the file open
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+? \(PID \d+\))")
@@ -108,7 +114,7 @@ class Warehouse(dg.ConfigurableResource):
                 aside = set_aside(settings.work_db_path)
                 self._warn(
                     f"the working database {settings.work_db_path} could not be opened "
-                    f"({str(exc).splitlines()[0]}): set aside as {aside.name}; this build "
+                    f"({error_summary(exc)}): set aside as {aside.name}; this build "
                     "reads every export again"
                 )
                 self._con = self._stack_con.enter_context(opening())

@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -95,6 +96,16 @@ _UNREADABLE_DATABASE = (
     "Corrupt database file",
     "database file with version number",
 )
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+
+def error_summary(error: Exception) -> str:
+    """The first line of an error's message, its quoted values masked: DuckDB quotes the values
+    it could not convert or that broke a constraint, and the working database holds personal
+    data."""
+    return _QUOTED.sub("'…'", str(error).split("\n", 1)[0])
 
 
 def unreadable_database(error: duckdb.Error) -> bool:
