@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.defs.automation import QUIET_SECONDS
 from pipelines.lib.build import run_build
 from pipelines.lib.warehouse import connect
 from tests.builders import Register
@@ -43,18 +47,30 @@ def test_job_runs_every_step_in_one_process():
     assert job.executor_def is dg.in_process_executor
 
 
-def test_sensor_requests_a_run_when_a_raw_file_changes(settings):
+def test_sensor_requests_a_run_when_a_raw_file_changed_and_the_folder_is_quiet(settings):
     sensor = defs().resolve_sensor_def("raw_exports_changed")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    (settings.raw_dir / "assembly").mkdir()
-    (settings.raw_dir / "assembly" / "ga_2024-06-18.csv").write_text("member_number\n1\n")
+    export = settings.raw_dir / "assembly" / "ga_2024-06-18.csv"
+    export.parent.mkdir()
+
+    def written(text: str, seconds_ago: float) -> None:
+        export.write_text(text)
+        stamp = time.time() - seconds_ago
+        os.utime(export, (stamp, stamp))
+
+    written("member_number\n1\n", seconds_ago=QUIET_SECONDS + 5)
     first = sensor(dg.build_sensor_context(cursor=None))
     assert len(first.run_requests) == 1
     again = sensor(dg.build_sensor_context(cursor=first.cursor))
     assert not again.run_requests
-    (settings.raw_dir / "assembly" / "ga_2024-06-18.csv").write_text("member_number\n1\n2\n")
+    written("member_number\n1\n2\n", seconds_ago=1)  # still being copied, perhaps
+    copying = sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert not copying.run_requests
+    assert "waiting until the raw folder has been quiet" in copying.skip_reason.skip_message
+    written("member_number\n1\n2\n3\n", seconds_ago=QUIET_SECONDS + 1)
     changed = sensor(dg.build_sensor_context(cursor=first.cursor))
     assert len(changed.run_requests) == 1
+    assert changed.cursor != first.cursor
 
 
 def test_blocking_checks_guard_the_publication():

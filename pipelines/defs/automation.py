@@ -1,6 +1,7 @@
 """The nightly build, and a build whenever a raw export changes."""
 
 import hashlib
+import time
 
 import dagster as dg
 
@@ -29,26 +30,41 @@ nightly = dg.ScheduleDefinition(
 )
 
 
-def raw_fingerprint(settings: Settings) -> str:
-    """Changes whenever a file under the raw folder is added, removed or rewritten."""
+# A raw file changed less than this long ago may still be being copied: a build reading it half
+# written would fail, or worse, publish the figures of a file cut at a line's end.
+QUIET_SECONDS = 60
+
+
+def raw_state(settings: Settings) -> tuple[str, float | None]:
+    """A fingerprint that changes whenever a file under the raw folder is added, removed or
+    rewritten; and the time of the newest file's last change (None: no file)."""
     digest = hashlib.sha256()
+    newest: float | None = None
     if settings.raw_dir.is_dir():
         for path in sorted(p for p in settings.raw_dir.rglob("*") if p.is_file()):
             stat = path.stat()
             digest.update(
                 f"{path.relative_to(settings.raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
             )
-    return digest.hexdigest()
+            newest = stat.st_mtime if newest is None else max(newest, stat.st_mtime)
+    return digest.hexdigest(), newest
 
 
 @dg.sensor(
     job=annex_build,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a build when a file under the raw folder changes.",
+    description="Starts a build when a file under the raw folder changed, once the folder has "
+    f"been quiet for {QUIET_SECONDS} s (a copy may still be running before).",
 )
 def raw_exports_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    fingerprint = raw_fingerprint(Settings.from_env())
+    fingerprint, newest = raw_state(Settings.from_env())
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no raw export changed")
+    since = time.time() - newest if newest is not None else QUIET_SECONDS
+    if since < QUIET_SECONDS:
+        return dg.SensorResult(  # the cursor stays: the next evaluation looks again
+            skip_reason=f"a raw file changed {since:.0f} s ago: waiting until the raw folder "
+            f"has been quiet for {QUIET_SECONDS} s (a copy may still be running)"
+        )
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
