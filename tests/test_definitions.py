@@ -73,6 +73,20 @@ def test_sensor_requests_a_run_when_a_raw_file_changed_and_the_folder_is_quiet(s
     assert changed.cursor != first.cursor
 
 
+def test_nightly_build_waits_while_a_raw_export_is_being_copied(settings):
+    schedule = defs().resolve_schedule_def("nightly_annex_build")
+    export = settings.raw_dir / "register.csv"
+    export.write_text("cooperator_register_number\n1\n")  # written just now
+    with dg.build_schedule_context() as context:
+        waiting = schedule.evaluate_tick(context)
+    assert not waiting.run_requests
+    assert "waiting until the raw folder has been quiet" in waiting.skip_message
+    stamp = time.time() - QUIET_SECONDS - 1
+    os.utime(export, (stamp, stamp))
+    with dg.build_schedule_context() as context:
+        assert len(schedule.evaluate_tick(context).run_requests) == 1
+
+
 def test_blocking_checks_guard_the_publication():
     definitions = defs()
     graph = definitions.resolve_asset_graph()

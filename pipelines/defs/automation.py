@@ -21,15 +21,6 @@ annex_publish = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-nightly = dg.ScheduleDefinition(
-    name="nightly_annex_build",
-    job=annex_build,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/Brussels",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-
-
 # A raw file changed less than this long ago may still be being copied: a build reading it half
 # written would fail, or worse, publish the figures of a file cut at a line's end.
 QUIET_SECONDS = 60
@@ -50,6 +41,31 @@ def raw_state(settings: Settings) -> tuple[str, float | None]:
     return digest.hexdigest(), newest
 
 
+def _copying(newest: float | None) -> str | None:
+    """Why to wait, when a raw file changed less than QUIET_SECONDS ago; else None."""
+    since = time.time() - newest if newest is not None else QUIET_SECONDS
+    if since >= QUIET_SECONDS:
+        return None
+    return (
+        f"a raw file changed {since:.0f} s ago: waiting until the raw folder has been quiet "
+        f"for {QUIET_SECONDS} s (a copy may still be running)"
+    )
+
+
+@dg.schedule(
+    name="nightly_annex_build",
+    job=annex_build,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Europe/Brussels",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Builds everything every night; skipped while a raw export is being copied "
+    "(the sensor then starts the build once the raw folder is quiet).",
+)
+def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    waiting = _copying(raw_state(Settings.from_env())[1])
+    return dg.SkipReason(waiting) if waiting else dg.RunRequest()
+
+
 @dg.sensor(
     job=annex_build,
     minimum_interval_seconds=60,
@@ -61,10 +77,7 @@ def raw_exports_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint, newest = raw_state(Settings.from_env())
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no raw export changed")
-    since = time.time() - newest if newest is not None else QUIET_SECONDS
-    if since < QUIET_SECONDS:
-        return dg.SensorResult(  # the cursor stays: the next evaluation looks again
-            skip_reason=f"a raw file changed {since:.0f} s ago: waiting until the raw folder "
-            f"has been quiet for {QUIET_SECONDS} s (a copy may still be running)"
-        )
+    waiting = _copying(newest)
+    if waiting:  # the cursor stays: the next evaluation looks again
+        return dg.SensorResult(skip_reason=waiting)
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
