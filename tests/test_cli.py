@@ -1,4 +1,4 @@
-"""The `annex` command's own behaviour: what it prints, and how it stops."""
+"""The `annex` command and its configuration: what it prints, and how it stops."""
 
 from __future__ import annotations
 
@@ -60,3 +60,15 @@ def test_build_with_no_exports_says_where_it_looked_and_what_to_do(settings, cap
     assert f"no exports in {settings.raw_dir}" in said
     assert "annex build --sample" in said
     assert not settings.warehouse_dir.exists()  # stopped before any build started
+
+
+def test_configured_folders_may_start_with_a_tilde(tmp_path, monkeypatch):
+    """A path quoted in a crontab or a .env file reaches us with its `~` unexpanded."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ANNEX_RAW_DIR", "~/exports")
+    monkeypatch.setenv("ANNEX_WAREHOUSE_DIR", "~/annex")
+    monkeypatch.setenv("ANNEX_PSEUDONYM_KEY", "~/secret/pseudonym.key")
+    settings = Settings.from_env()
+    assert settings.raw_dir == tmp_path / "exports"
+    assert settings.warehouse_dir == tmp_path / "annex"
+    assert settings.pseudonym_key_path == tmp_path / "secret" / "pseudonym.key"

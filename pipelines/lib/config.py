@@ -37,10 +37,12 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
-            raw_dir=Path(os.environ.get(RAW_DIR_VAR) or PROJECT_ROOT / "raw").resolve(),
-            warehouse_dir=Path(
-                os.environ.get(WAREHOUSE_DIR_VAR) or PROJECT_ROOT / "warehouse"
-            ).resolve(),
+            raw_dir=Path(os.environ.get(RAW_DIR_VAR) or PROJECT_ROOT / "raw")
+            .expanduser()
+            .resolve(),
+            warehouse_dir=Path(os.environ.get(WAREHOUSE_DIR_VAR) or PROJECT_ROOT / "warehouse")
+            .expanduser()
+            .resolve(),
             pseudonym_key_path=Path(
                 os.environ.get(PSEUDONYM_KEY_VAR) or default_key_path()
             ).expanduser(),
