@@ -42,9 +42,10 @@ def raw_state(settings: Settings) -> tuple[str, float | None]:
 
 
 def _copying(newest: float | None) -> str | None:
-    """Why to wait, when a raw file changed less than QUIET_SECONDS ago; else None."""
+    """Why to wait, when a raw file changed less than QUIET_SECONDS ago; else None. A time
+    further in the future than that (a share with a skewed clock) says nothing: no wait."""
     since = time.time() - newest if newest is not None else QUIET_SECONDS
-    if since >= QUIET_SECONDS:
+    if not -QUIET_SECONDS < since < QUIET_SECONDS:
         return None
     return (
         f"a raw file changed {since:.0f} s ago: waiting until the raw folder has been quiet "
