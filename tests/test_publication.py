@@ -92,6 +92,9 @@ def test_an_unreadable_working_database_is_set_aside_and_built_again(settings):
     assert outcome.published, outcome.errors
     said = "\n".join(lines)
     assert "could not be opened" in said and "set aside as work.duckdb.unreadable" in said, said
+    # what a step says it did is part of the progress, after its time
+    assert re.search(rf"^ +[0-9.]+s +published {re.escape(str(settings.publication_path))}$",
+                     said, re.MULTILINE), said  # fmt: skip
     aside = settings.build_dir / "work.duckdb.unreadable"
     assert aside.read_bytes().startswith(b"not a database")
     assert figures(settings, 2023)["p1.members_end"] == 3

@@ -55,11 +55,14 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
         class StepHandler(logging.Handler):
             def emit(self, record: logging.LogRecord) -> None:
                 event = getattr(record, "dagster_event", None)
-                if event is None:
-                    if record.levelno >= logging.WARNING:
-                        progress(f"  ! {_readable(record.getMessage().split(' - ')[-1])}")
-                    return
                 elapsed = f"{time.monotonic() - started:6.1f}s"
+                if event is None:  # what a step says: a warning, or where it is (info)
+                    said = _readable(record.getMessage().split(" - ")[-1])
+                    if record.levelno >= logging.WARNING:
+                        progress(f"  ! {said}")
+                    elif record.levelno >= logging.INFO:
+                        progress(f"{elapsed}      {said}")
+                    return
                 kind = event.event_type_value
                 if kind == "STEP_START":
                     progress(f"{elapsed}  ▶ {event.step_key}")

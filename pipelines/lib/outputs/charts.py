@@ -1199,6 +1199,7 @@ def export_static(
             for job in todo:
                 job.path.parent.mkdir(parents=True, exist_ok=True)
                 job.path.unlink(missing_ok=True)
+            log(f"drawing {len(todo)} static chart files (SVG, PNG) in the browser")
             session = _take_prewarmed(browser)
             try:
                 if session is not None:
