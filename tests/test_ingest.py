@@ -195,6 +195,29 @@ def test_any_other_reader_error_keeps_its_first_line_without_the_values_it_quote
     assert reader_error(error) == "Conversion Error: Could not convert string '…' to INT64"
 
 
+def test_a_file_not_named_as_an_export_is_named_as_not_read(settings):
+    """Nothing dropped into the raw folder is passed over in silence."""
+    register = small_register()
+    register.vote("2024-06-18", "1")
+    register.write(settings.raw_dir)
+    strays = {
+        "assembly/ga_2024-6-18.csv": "not a vote file (ga_YYYY-MM-DD.csv), not read",
+        "register/Cooperators.csv": "not a register file (cooperators, ",
+        "training/member_courses_2024.csv.bak": "not a staff training workbook",
+        "governance/2024.json": "not a governance file (YYYY.yaml), not read",
+    }
+    quiet = ["assembly/.DS_Store", "training/~$staff_training_2024.xlsx", "register/README.txt"]
+    for name in [*strays, *quiet]:
+        (settings.raw_dir / name).parent.mkdir(exist_ok=True)
+        (settings.raw_dir / name).write_text("x\n")
+    lines: list[str] = []
+    assert run_build(settings, progress=lines.append, outputs=False).published
+    warned = [line for line in lines if line.startswith("  ! ")]
+    for name, said in strays.items():
+        assert any(f"! {name}: {said}" in line for line in warned), (name, warned)
+    assert not [line for line in warned if any(name in line for name in quiet)], warned
+
+
 def test_newest_snapshot_is_used_and_others_ignored(settings):
     old = small_register()
     old.write(settings.raw_dir, suffix="_20240110")

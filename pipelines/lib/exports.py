@@ -1042,6 +1042,21 @@ def record_files(con: duckdb.DuckDBPyConnection, export: str, stage: str, issues
     )
 
 
+def not_read(folder: Path, read: Iterable[Path], raw_dir: Path, expected: str) -> list[str]:
+    """A warning for each file of `folder` the build does not read (not in `read`), saying
+    what it would have to be (`expected`). Hidden files, Excel's lock files (`~$...`) and
+    README files are no exports; subfolders are not looked into."""
+    taken = set(read)
+    return [
+        f"{display_name(path, raw_dir)}: not {expected}, not read"
+        for path in (sorted(folder.iterdir()) if folder.is_dir() else [])
+        if path.is_file()
+        and path not in taken
+        and not path.name.startswith((".", "~$"))
+        and not path.name.upper().startswith("README")
+    ]
+
+
 def iter_files(folder: Path, pattern: str) -> Iterator[Path]:
     """Files of `folder` matching the glob `pattern`, sorted; none when the folder is missing."""
     if folder.is_dir():

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lib.assets import export_materialization, key_of
-from pipelines.lib.exports import load_csv_export
+from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.assembly import VOTES, vote_files
 
@@ -16,7 +16,10 @@ from pipelines.lib.sources.assembly import VOTES, vote_files
 )
 def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings
-    files = vote_files(settings.raw_dir / "assembly")
+    folder = settings.raw_dir / "assembly"
+    files = vote_files(folder)
+    for warning in not_read(folder, files, settings.raw_dir, "a vote file (ga_YYYY-MM-DD.csv)"):
+        context.log.warning(warning)
     with warehouse.connect() as con:
         result = load_csv_export(
             con, VOTES, files, settings.raw_dir, reuse=warehouse.reuse_unchanged

@@ -4,6 +4,7 @@ annex table of facts, and a (warning) check of the new partner members against t
 import dagster as dg
 
 from pipelines.lib.assets import Model, key_of, sql_model_assets
+from pipelines.lib.exports import not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.governance import (
@@ -12,6 +13,7 @@ from pipelines.lib.sources.governance import (
     PARTNER_CHECK,
     load_governance,
 )
+from pipelines.lib.sources.governance import governance_files as listed_governance_files
 
 
 @dg.multi_asset(
@@ -34,6 +36,9 @@ from pipelines.lib.sources.governance import (
 def governance_files(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
     """Validate every governance file (an invalid one stops the build, naming the key)."""
     settings = warehouse.settings
+    folder, listed = settings.raw_dir / "governance", listed_governance_files(settings.raw_dir)
+    for warning in not_read(folder, listed, settings.raw_dir, "a governance file (YYYY.yaml)"):
+        context.log.warning(warning)
     with warehouse.connect() as con:
         files = load_governance(con, settings.raw_dir)
         years = ", ".join(str(f.facts.year) for f in files) or "none"

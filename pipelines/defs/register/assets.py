@@ -3,11 +3,12 @@
 import dagster as dg
 
 from pipelines.lib.assets import check_spec, evaluate_check, export_materialization, key_of
-from pipelines.lib.exports import load_csv_export
+from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.register import (
     MEMBER_KEYS_TABLE,
+    REGISTER_FILES,
     REGISTER_SPECS,
     choose_snapshot,
     member_keys_version,
@@ -42,10 +43,15 @@ from pipelines.lib.versions import forget_version, is_current, record_version
 def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
     """Read the newest register snapshot; older snapshots are listed as ignored."""
     settings = warehouse.settings
-    snapshot = choose_snapshot(settings.raw_dir / "register")
+    folder = settings.raw_dir / "register"
+    snapshot = choose_snapshot(folder)
     ignored = [path.name for path in snapshot.ignored]
     if ignored:
         context.log.info(f"older register snapshots ignored: {', '.join(ignored)}")
+    expected = f"a register file ({', '.join(REGISTER_FILES)}: <name>.csv or <name>_YYYYMMDD.csv)"
+    listed = [*snapshot.files.values(), *snapshot.ignored]
+    for warning in not_read(folder, listed, settings.raw_dir, expected):
+        context.log.warning(warning)
     with warehouse.connect() as con:
         for name, spec in REGISTER_SPECS.items():
             result = load_csv_export(

@@ -11,7 +11,7 @@ from pipelines.lib.assets import (
     key_of,
     sql_model_assets,
 )
-from pipelines.lib.exports import load_csv_export, load_workbook_export
+from pipelines.lib.exports import load_csv_export, load_workbook_export, not_read
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.training import (
     MEMBER_COURSES,
@@ -42,6 +42,14 @@ def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Wareh
     """Both sheets of every `training/staff_training_YYYY.xlsx`."""
     settings = warehouse.settings
     files = staff_training_files(settings.raw_dir)
+    # the folder's files are these workbooks and the member course files (the next step)
+    read = [*files, *member_course_files(settings.raw_dir)]
+    expected = (
+        "a staff training workbook (staff_training_YYYY.xlsx) nor a member course file "
+        "(member_courses_YYYY.csv)"
+    )
+    for warning in not_read(settings.raw_dir / "training", read, settings.raw_dir, expected):
+        context.log.warning(warning)
     with warehouse.connect() as con:
         results = [
             load_workbook_export(
