@@ -1050,11 +1050,13 @@ def not_read(folder: Path, read: Iterable[Path], raw_dir: Path, expected: str) -
     return [
         f"{display_name(path, raw_dir)}: not {expected}, not read"
         for path in (sorted(folder.iterdir()) if folder.is_dir() else [])
-        if path.is_file()
-        and path not in taken
-        and not path.name.startswith((".", "~$"))
-        and not path.name.upper().startswith("README")
+        if path.is_file() and path not in taken and not never_an_export(path.name)
     ]
+
+
+def never_an_export(name: str) -> bool:
+    """A hidden file, Excel's lock file of an open workbook (`~$...`) or a README."""
+    return name.startswith((".", "~$")) or name.upper().startswith("README")
 
 
 def iter_files(folder: Path, pattern: str) -> Iterator[Path]:

@@ -6,6 +6,7 @@ from pipelines.lib.assets import check_spec, evaluate_check, export_materializat
 from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources import raw_folder_strays
 from pipelines.lib.sources.register import (
     MEMBER_KEYS_TABLE,
     REGISTER_FILES,
@@ -43,6 +44,8 @@ from pipelines.lib.versions import forget_version, is_current, record_version
 def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
     """Read the newest register snapshot; older snapshots are listed as ignored."""
     settings = warehouse.settings
+    for warning in raw_folder_strays(settings.raw_dir):  # the step every build needs
+        context.log.warning(warning)
     folder = settings.raw_dir / "register"
     snapshot = choose_snapshot(folder)
     ignored = [path.name for path in snapshot.ignored]
