@@ -88,16 +88,6 @@ def build_config() -> dict[str, str | bool]:
     }
 
 
-# What DuckDB says when a database file cannot be opened because of its contents (not because
-# another process holds it): the working database is then set aside and built again.
-_UNREADABLE_DATABASE = (
-    "Failure while replaying WAL",
-    "not a valid DuckDB database file",
-    "Corrupt database file",
-    "database file with version number",
-)
-
-
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
 
 
@@ -106,6 +96,16 @@ def error_summary(error: Exception) -> str:
     it could not convert or that broke a constraint, and the working database holds personal
     data."""
     return _QUOTED.sub("'…'", str(error).split("\n", 1)[0])
+
+
+# What DuckDB says when a database file cannot be opened because of its contents (not because
+# another process holds it): the working database is then set aside and built again.
+_UNREADABLE_DATABASE = (
+    "Failure while replaying WAL",
+    "not a valid DuckDB database file",
+    "Corrupt database file",
+    "database file with version number",
+)
 
 
 def unreadable_database(error: duckdb.Error) -> bool:
@@ -407,7 +407,7 @@ def publish(
     change copies the last publication's file and rewrites only the others.
     """
     staging = settings.build_dir / "coop.staging.duckdb"
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
+    for leftover in (staging, _wal(staging)):
         leftover.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
     # a view of the working database is published as a table (computed once, here)
