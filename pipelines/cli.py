@@ -17,6 +17,7 @@ STARTED = time.monotonic()  # before importing Dagster (~1.2 s): `annex build` r
 from pipelines.lib import hashing  # noqa: E402
 from pipelines.lib.config import RAW_DIR_VAR, Settings  # noqa: E402
 from pipelines.lib.outputs.formatting import Lang, format_figure  # noqa: E402
+from pipelines.lib.rawfiles import has_exports  # noqa: E402
 
 if TYPE_CHECKING:
     from pipelines.lib.build import BuildOutcome
@@ -117,12 +118,6 @@ def _took(outcome: BuildOutcome) -> str:
     return (
         f"Build took {outcome.seconds:.1f} s "
         f"({time.monotonic() - STARTED:.1f} s since `annex` started)."
-    )
-
-
-def has_exports(raw_dir: Path) -> bool:
-    return raw_dir.is_dir() and any(
-        p.is_file() for p in raw_dir.rglob("*") if p.name != "README.md"
     )
 
 

@@ -54,7 +54,14 @@ def test_figures_into_a_pipe_closed_early_ends_quietly(published):
 
 
 def test_build_with_no_exports_says_where_it_looked_and_what_to_do(settings, capsys):
-    (settings.raw_dir / "README.md").write_text("drop the exports here\n")  # not an export
+    # none of these is an export: a README, Finder's litter, Excel's lock file of an open
+    # workbook, a folder's version control
+    (settings.raw_dir / "README.md").write_text("drop the exports here\n")
+    (settings.raw_dir / ".DS_Store").write_bytes(b"\0")
+    (settings.raw_dir / "register").mkdir(exist_ok=True)
+    (settings.raw_dir / "register" / "~$cooperators_2024-12-31.xlsx").write_bytes(b"\0")
+    (settings.raw_dir / ".git").mkdir()
+    (settings.raw_dir / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     assert cli.main(["build"]) == 1
     said = capsys.readouterr().err
     assert f"no exports in {settings.raw_dir}" in said

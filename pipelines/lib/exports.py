@@ -43,6 +43,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.lib.hashing import sha256_of
+from pipelines.lib.rawfiles import never_an_export
 from pipelines.lib.warehouse import (
     error_summary,
     insertion_order,
@@ -1052,11 +1053,6 @@ def not_read(folder: Path, read: Iterable[Path], raw_dir: Path, expected: str) -
         for path in (sorted(folder.iterdir()) if folder.is_dir() else [])
         if path.is_file() and path not in taken and not never_an_export(path.name)
     ]
-
-
-def never_an_export(name: str) -> bool:
-    """A hidden file, Excel's lock file of an open workbook (`~$...`) or a README."""
-    return name.startswith((".", "~$")) or name.upper().startswith("README")
 
 
 def iter_files(folder: Path, pattern: str) -> Iterator[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.lib.exports import never_an_export
+from pipelines.lib.rawfiles import never_an_export
 
 # The raw folder's subfolders, one per source; the build reads nothing else.
 EXPORT_FOLDERS = ("register", "assembly", "training", "survey", "governance")
