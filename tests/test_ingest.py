@@ -12,6 +12,7 @@ from pipelines.lib import hashing
 from pipelines.lib.build import run_build
 from pipelines.lib.exports import ExportError, load_csv_export, reader_error
 from pipelines.lib.hashing import file_sha256
+from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import (
     COOPERATORS,
@@ -495,3 +496,15 @@ def test_a_file_is_hashed_once_until_it_changes(tmp_path):
     path.write_text("member_number,channel\n2,online\n")
     again = hashing.sha256_of(path)
     assert again is not first and again.result() == file_sha256(path) != first.result()
+
+
+def test_what_is_never_an_export_is_not_hashed(tmp_path):
+    export = tmp_path / "assembly" / "ga_2024-06-18.csv"
+    export.parent.mkdir()
+    export.write_text("member_number,channel\n1,online\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "packed-refs").write_text("# pack-refs\n")
+    (tmp_path / "assembly" / "~$ga_2024-06-18.xlsx").write_bytes(b"\0")
+    assert list(candidate_files(tmp_path)) == [export]
+    hashing.prefetch(tmp_path)
+    assert all(".git" not in key[0] and "~$" not in key[0] for key in hashing._HASHES)

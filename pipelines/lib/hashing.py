@@ -17,6 +17,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from pipelines.lib.rawfiles import candidate_files
+
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 _LOCK = threading.Lock()
 _HASHES: dict[tuple[str, int, int, int], Future[str]] = {}
@@ -43,10 +45,9 @@ def sha256_of(path: Path) -> Future[str]:
 
 
 def prefetch(folder: Path) -> None:
-    """Start hashing every file under `folder`, largest first (a small file hashes while the
-    other thread is still on a large one)."""
-    if not folder.is_dir():
-        return
-    files = [(path.stat().st_size, path) for path in folder.rglob("*") if path.is_file()]
+    """Start hashing every file under `folder` that may be an export, largest first (a small
+    file hashes while the other thread is still on a large one); a `.git` folder or an Excel
+    lock file is no export and is not hashed."""
+    files = [(path.stat().st_size, path) for path in candidate_files(folder)]
     for _, path in sorted(files, key=lambda item: -item[0]):
         sha256_of(path)
