@@ -13,8 +13,12 @@ after the secretariat's edit: only what depends on the fact is computed, publish
 again; the file is restored afterwards), and `annex build --reread` (every export read, every
 model computed and every output written again, as after a new export of each; static charts of
 unchanged figures and pseudonyms of known members are still reused).
-Prints wall time, CPU time, peak memory (max RSS), the publication's size (after `--reread`) and
-the ratios between the two scales; no thresholds are asserted. This machine's speed drifts by a
+Prints wall time, the `annex` process's CPU time and peak memory (max RSS), the same with the
+browser processes it starts for the static charts (`+ browser`: every process of the tree sampled
+from /proc every 0.1 s, memory as summed PSS, so that pages they share count once, and never
+less than the process's own peak; Linux only),
+the publication's size (after `--reread`) and the ratios between the two scales; no thresholds
+are asserted. This machine's speed drifts by a
 third within an hour: compare two versions by runs taken close together, alternately.
 """
 
@@ -27,7 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -35,10 +41,77 @@ import duckdb
 HERE = Path(__file__).resolve().parent
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
-    """Wall seconds, CPU seconds, peak RSS (MiB) and output of `annex <args>`, run as the
-    console script runs it, in its own process (its own rusage, not the benchmark's children's
-    running maximum, which would mix the sample generation into the build's figure)."""
+@dataclass
+class Run:
+    """One `annex` process: its wall time, its own CPU time and peak RSS (from its rusage), and
+    the CPU time and peak memory (PSS, shared pages counted once) of it with every process it
+    started: the browser that draws the static charts is no child Python waits for, so its
+    rusage would miss it."""
+
+    seconds: float
+    cpu: float
+    peak_mib: float
+    tree_cpu: float
+    tree_peak_mib: float
+    output: str
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _cpu_and_pss(pid: int) -> tuple[float, int] | None:
+    """CPU seconds and PSS (KiB) of a process, None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        pss = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            if line.startswith("Pss:")
+        )
+    except (OSError, StopIteration):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), pss
+
+
+class _TreeSampler(threading.Thread):
+    """Samples a process tree every 0.1 s: its summed PSS, and each process's CPU time as last
+    seen (a process's time is lost only for its last 0.1 s)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.done = pid, threading.Event()
+        self.cpu: dict[int, float] = {}
+        self.peak_kib = 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            total = 0
+            for pid in _descendants(self.pid):
+                seen = _cpu_and_pss(pid)
+                if seen is not None:
+                    self.cpu[pid], pss = seen
+                    total += pss
+            self.peak_kib = max(self.peak_kib, total)
+
+
+def run(args: list[str], env: dict[str, str]) -> Run:
+    """`annex <args>`, run as the console script runs it, in its own process (its own rusage,
+    not the benchmark's children's running maximum, which would mix the sample generation into
+    the build's figure)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(
@@ -48,14 +121,27 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, float, str]
             stderr=subprocess.STDOUT,
             text=True,
         )
+        sampler = _TreeSampler(process.pid)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.done.set()
+        sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         text = output.read()
     if process.returncode != 0:
         sys.exit(f"annex {' '.join(args)} failed:\n{text}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
+    cpu = usage.ru_utime + usage.ru_stime
+    others = sum(seconds for pid, seconds in sampler.cpu.items() if pid != process.pid)
+    return Run(
+        seconds=seconds,
+        cpu=cpu,
+        peak_mib=usage.ru_maxrss / 1024,
+        tree_cpu=cpu + others,
+        tree_peak_mib=max(sampler.peak_kib / 1024, usage.ru_maxrss / 1024),
+        output=text,
+    )
 
 
 def register_rows(raw: Path) -> tuple[int, int]:
@@ -84,17 +170,21 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "ANNEX_WAREHOUSE_DIR": str(root / "warehouse"),
         "ANNEX_PSEUDONYM_KEY": str(out / "pseudonym.key"),
     }
-    generated = 0.0
+    generated: Run | None = None
     stamp = root / "generator.sha256"  # the exports are those the current generator writes
     if not stamp.exists() or stamp.read_text() != generator_version():
         shutil.rmtree(root / "raw", ignore_errors=True)
-        generated, _, _, _ = run(["sample-data", "--scale", str(scale)], env)
+        generated = run(["sample-data", "--scale", str(scale)], env)
         stamp.write_text(generator_version())
     shutil.rmtree(root / "warehouse", ignore_errors=True)
-    first, first_cpu, first_peak, output = run(["build"], env)
-    print(f"scale {scale}, first build: {output.strip().splitlines()[-1]}")
-    again, again_cpu, again_peak, output = run(["build"], env)
-    print(f"scale {scale}, rebuild:     {output.strip().splitlines()[-1]}")
+    runs: dict[str, Run] = {}
+
+    def build(kind: str, *extra: str) -> None:
+        runs[kind] = run(["build", *extra], env)
+        print(f"scale {scale}, {kind + ':':<12} {runs[kind].output.strip().splitlines()[-1]}")
+
+    build("first")
+    build("rebuild")
     # the secretariat corrects one governance fact (the sensor's usual run): only what
     # depends on it is computed and published again
     governance = root / "raw" / "governance" / "2024.yaml"
@@ -103,33 +193,25 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         sys.exit(f"{governance}: no 'handled_cases: 3' to correct")
     governance.write_text(original.replace("handled_cases: 3", "handled_cases: 4"), "utf-8")
     try:
-        edited, edited_cpu, edited_peak, output = run(["build"], env)
+        build("one fact")
     finally:
         governance.write_text(original, encoding="utf-8")
-    print(f"scale {scale}, one fact:    {output.strip().splitlines()[-1]}")
-    reread, reread_cpu, reread_peak, output = run(["build", "--reread"], env)
-    print(f"scale {scale}, --reread:    {output.strip().splitlines()[-1]}")
+    build("--reread", "--reread")
     members, operations = register_rows(root / "raw")
-    publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
-    return {
+    result = {
         "scale": scale,
         "members": members,
         "operations": operations,
-        "generate_s": generated,
-        "first_s": first,
-        "first_cpu_s": first_cpu,
-        "first_peak_mib": first_peak,
-        "build_s": again,
-        "cpu_s": again_cpu,
-        "peak_mib": again_peak,
-        "edited_s": edited,
-        "edited_cpu_s": edited_cpu,
-        "edited_peak_mib": edited_peak,
-        "reread_s": reread,
-        "reread_cpu_s": reread_cpu,
-        "reread_peak_mib": reread_peak,
-        "publication_mib": publication,
+        "generate_s": generated.seconds if generated else 0.0,
+        "publication_mib": (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20,
     }
+    for kind, measured in runs.items():
+        result[f"{kind} (s)"] = measured.seconds
+        result[f"{kind} cpu"] = measured.cpu
+        result[f"{kind} peak"] = measured.peak_mib
+        result[f"{kind} tree cpu"] = measured.tree_cpu
+        result[f"{kind} tree peak"] = measured.tree_peak_mib
+    return result
 
 
 def main() -> None:
@@ -140,30 +222,25 @@ def main() -> None:
     small = measure(1, args.out)
     large = measure(args.scale, args.out)
     print()
-    print(f"{'':>12} {'scale 1':>12} {'scale ' + str(args.scale):>12} {'ratio':>8}")
-    for key, label in [
-        ("members", "members"),
-        ("operations", "operations"),
-        ("first_s", "first (s)"),
-        ("first_cpu_s", "  CPU (s)"),
-        ("first_peak_mib", "  peak (MiB)"),
-        ("build_s", "rebuild (s)"),
-        ("cpu_s", "  CPU (s)"),
-        ("peak_mib", "  peak (MiB)"),
-        ("edited_s", "one fact (s)"),
-        ("edited_cpu_s", "  CPU (s)"),
-        ("edited_peak_mib", "  peak (MiB)"),
-        ("reread_s", "--reread (s)"),
-        ("reread_cpu_s", "  CPU (s)"),
-        ("reread_peak_mib", "  peak (MiB)"),
-        ("publication_mib", "publ. (MiB)"),
-    ]:
+    print(f"{'':>22} {'scale 1':>12} {'scale ' + str(args.scale):>12} {'ratio':>8}")
+    rows = [("members", "members"), ("operations", "operations")]
+    for kind in ("first", "rebuild", "one fact", "--reread"):
+        rows += [
+            (f"{kind} (s)", f"{kind} (s)"),
+            (f"{kind} cpu", "  CPU (s)"),
+            (f"{kind} peak", "  peak (MiB)"),
+            (f"{kind} tree cpu", "  + browser CPU (s)"),
+            (f"{kind} tree peak", "  + browser peak (MiB)"),
+        ]
+    rows.append(("publication_mib", "publ. (MiB)"))
+    for key, label in rows:
         ratio = large[key] / small[key] if small[key] else float("nan")
-        print(f"{label:>12} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
+        print(f"{label:>22} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
     print()
-    for key, label in [("build_s", "rebuild"), ("edited_s", "one fact"), ("reread_s", "--reread")]:
+    for kind in ("rebuild", "one fact", "--reread"):
+        key = f"{kind} (s)"
         per_op = (large[key] / large["operations"]) / (small[key] / small["operations"])
-        print(f"{label} time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")
+        print(f"{kind} time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")
     if large["generate_s"]:
         print(f"(sample generation at scale {args.scale}: {large['generate_s']:.1f} s)")
 
