@@ -15,11 +15,11 @@ model computed and every output written again, as after a new export of each; st
 unchanged figures and pseudonyms of known members are still reused).
 Prints wall time, the `annex` process's CPU time and peak memory (max RSS), the same with the
 browser processes it starts for the static charts (`+ browser`: every process of the tree sampled
-from /proc every 0.1 s, memory as summed PSS, so that pages they share count once, and never
-less than the process's own peak; Linux only),
-the publication's size (after `--reread`) and the ratios between the two scales; no thresholds
-are asserted. This machine's speed drifts by a
-third within an hour: compare two versions by runs taken close together, alternately.
+from /proc every 0.1 s, memory as summed PSS, so that pages they share count once, and never less
+than the process's own peak; Linux only), the publication's size (after `--reread`) and the
+ratios between the two scales; no thresholds are asserted. This machine's speed drifts (by a
+third within an hour, and ~2.5-fold between days): compare two versions by runs taken close
+together, alternately.
 """
 
 from __future__ import annotations
