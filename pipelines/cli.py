@@ -121,6 +121,14 @@ def _took(outcome: BuildOutcome) -> str:
     )
 
 
+def version_text() -> str:
+    """The project's version and those of the libraries a publication depends on."""
+    from importlib.metadata import version
+
+    libraries = ", ".join(f"{name} {version(name)}" for name in ("duckdb", "dagster", "plotly"))
+    return f"annex (coop-annex) {version('coop-annex')}; {libraries}"
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.sample and not has_exports(settings.raw_dir):
@@ -159,9 +167,21 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
-    from pipelines.sample import write_sample
+    from pipelines.sample import foreign_files, write_sample
 
-    out = Path(args.out) if args.out else Settings.from_env().raw_dir
+    out = Path(args.out).expanduser() if args.out else Settings.from_env().raw_dir
+    foreign = foreign_files(out)
+    if foreign and not args.force:
+        names = [path.relative_to(out).as_posix() for path in foreign]
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        print(
+            f"annex sample-data: {out} holds exports that are not the sample's "
+            f"({', '.join(names[:3])}{more}); the sample would write over those of the same "
+            "name and the build would read the others beside it. Write it into an empty "
+            "folder (--out DIR), or pass --force to write it there anyway",
+            file=sys.stderr,
+        )
+        return 1
     files = write_sample(out, scale=args.scale)
     print(f"Wrote {len(files)} sample exports (scale {args.scale}) under {out}")
     return 0
@@ -207,6 +227,7 @@ def cmd_reopen_year(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="annex", description=__doc__)
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", help="materialise, check and publish everything")
@@ -233,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     sample = commands.add_parser("sample-data", help="write the deterministic sample exports")
     sample.add_argument("--scale", type=int, default=1, help="about N times the volumes")
     sample.add_argument("--out", help="folder (default: $ANNEX_RAW_DIR or raw/)")
+    sample.add_argument(
+        "--force",
+        action="store_true",
+        help="write even where the folder holds exports that are not the sample's (files of "
+        "the same name are written over)",
+    )
     sample.set_defaults(func=cmd_sample_data)
 
     close = commands.add_parser(

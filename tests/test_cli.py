@@ -79,3 +79,45 @@ def test_configured_folders_may_start_with_a_tilde(tmp_path, monkeypatch):
     assert settings.raw_dir == tmp_path / "exports"
     assert settings.warehouse_dir == tmp_path / "annex"
     assert settings.pseudonym_key_path == tmp_path / "secret" / "pseudonym.key"
+
+
+def test_sample_data_never_writes_over_real_exports(tmp_path, capsys):
+    out = tmp_path / "raw"
+    real = out / "register" / "cooperators_20241231.csv"
+    real.parent.mkdir(parents=True)
+    real.write_text("member_number,last_name\n1,Peeters\n")
+    assert cli.main(["sample-data", "--out", str(out)]) == 1
+    said = capsys.readouterr().err
+    assert (
+        f"{out} holds exports that are not the sample's (register/cooperators_20241231.csv)" in said
+    )
+    assert "--force" in said
+    assert real.read_text() == "member_number,last_name\n1,Peeters\n"
+    assert list(out.rglob("*")) == [real.parent, real]  # nothing written
+
+
+def test_sample_data_writes_again_over_its_own_files_only(tmp_path, capsys):
+    from pipelines.sample import foreign_files
+
+    out = tmp_path / "raw"
+    assert cli.main(["sample-data", "--out", str(out)]) == 0
+    assert foreign_files(out) == []
+    assert cli.main(["sample-data", "--out", str(out)]) == 0  # the sample over itself
+    # the steward puts a real vote file in place of the sample's, under the same name
+    votes = sorted((out / "assembly").glob("ga_*.csv"))[-1]
+    votes.write_text("member_number,channel\n1,online\n")
+    capsys.readouterr()
+    assert cli.main(["sample-data", "--out", str(out)]) == 1
+    assert f"(assembly/{votes.name})" in capsys.readouterr().err
+    assert votes.read_text() == "member_number,channel\n1,online\n"
+    assert cli.main(["sample-data", "--out", str(out), "--force"]) == 0
+    assert votes.read_text() != "member_number,channel\n1,online\n"
+    assert foreign_files(out) == []
+
+
+def test_version_names_the_project_and_duckdb(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["--version"])
+    assert stopped.value.code == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("annex (coop-annex) ") and "duckdb " in printed

@@ -6,11 +6,22 @@ publishes exactly the 2024 values of the annex the sample imitates (tests/golden
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from pipelines.lib.rawfiles import candidate_files
+
+# Beside the exports, hidden (never read as an export): the files the sample wrote, each with
+# its size and modification time, so that the sample can be written again over its own files
+# but never over an export put there since (`foreign_files`).
+MARKER = ".sample.json"
 
 
 def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
-    """Write every sample export under `out_dir` (created if needed); returns the files."""
+    """Write every sample export under `out_dir` (created if needed); returns the files.
+
+    Files of the same name are written over: callers that may hold real exports ask
+    `foreign_files` first."""
     from pipelines.sample import governance, register, survey, training
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -22,4 +33,30 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     files += training.write_member_courses(out_dir, scale=scale)
     files += survey.write_survey(out_dir, scale=scale)
     files += governance.write_governance(out_dir)
+    stamps = {_key(path, out_dir): _stamp(path) for path in files}
+    (out_dir / MARKER).write_text(json.dumps({"scale": scale, "files": stamps}, indent=1))
     return files
+
+
+def foreign_files(out_dir: Path) -> list[Path]:
+    """The files under `out_dir` that may be exports and are not the sample's as it wrote
+    them: a file it did not write, or one changed or replaced since (its size or modification
+    time differs)."""
+    try:
+        written = json.loads((out_dir / MARKER).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        written = {}
+    return [
+        path
+        for path in candidate_files(out_dir)
+        if written.get(_key(path, out_dir)) != _stamp(path)
+    ]
+
+
+def _key(path: Path, out_dir: Path) -> str:
+    return path.relative_to(out_dir).as_posix()
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
