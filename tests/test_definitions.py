@@ -71,6 +71,12 @@ def test_sensor_requests_a_run_when_a_raw_file_changed_and_the_folder_is_quiet(s
     changed = sensor(dg.build_sensor_context(cursor=first.cursor))
     assert len(changed.run_requests) == 1
     assert changed.cursor != first.cursor
+    # the secretary opens a workbook in place: Excel writes its lock file beside it
+    (settings.raw_dir / "assembly" / "~$ga_2024-06-18.xlsx").write_bytes(b"\0")
+    (settings.raw_dir / ".DS_Store").write_bytes(b"\0")
+    opened = sensor(dg.build_sensor_context(cursor=changed.cursor))
+    assert not opened.run_requests
+    assert "waiting" not in (opened.skip_reason.skip_message if opened.skip_reason else "")
 
 
 def test_nightly_build_waits_while_a_raw_export_is_being_copied(settings):

@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from pipelines.lib.config import Settings
+from pipelines.lib.rawfiles import candidate_files
 
 annex_build = dg.define_asset_job(
     "annex_build",
@@ -27,17 +28,18 @@ QUIET_SECONDS = 60
 
 
 def raw_state(settings: Settings) -> tuple[str, float | None]:
-    """A fingerprint that changes whenever a file under the raw folder is added, removed or
-    rewritten; and the time of the newest file's last change (None: no file)."""
+    """A fingerprint that changes whenever a file under the raw folder that may be an export is
+    added, removed or rewritten; and the time of the newest such file's last change (None: no
+    file). Excel's lock file of a workbook opened in place, a `.git` folder or a README change
+    nothing the build reads, so they neither start a build nor hold one back."""
     digest = hashlib.sha256()
     newest: float | None = None
-    if settings.raw_dir.is_dir():
-        for path in sorted(p for p in settings.raw_dir.rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(settings.raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
-            )
-            newest = stat.st_mtime if newest is None else max(newest, stat.st_mtime)
+    for path in sorted(candidate_files(settings.raw_dir)):
+        stat = path.stat()
+        digest.update(
+            f"{path.relative_to(settings.raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+        )
+        newest = stat.st_mtime if newest is None else max(newest, stat.st_mtime)
     return digest.hexdigest(), newest
 
 
