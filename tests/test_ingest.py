@@ -18,6 +18,7 @@ from pipelines.lib.sources.register import (
     COOPERATORS,
     SHARE_OPERATIONS,
     choose_snapshot,
+    key_changed,
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import all_distinct, operations_name_known_members
@@ -298,8 +299,11 @@ def test_pseudonyms_are_hashed_once_per_member_and_again_when_the_key_changes(se
     assert keys()[1] == first[1] and set(keys()) == {1, 2, 3}
     load([2, 3])  # a corrected export without member 1
     assert refresh_member_keys(con) == 0 and set(keys()) == {2, 3}
+    assert not key_changed(con)
     con.execute(pseudonym_macro_sql(b"another key"))
+    assert key_changed(con)  # the build warns
     assert refresh_member_keys(con) == 2  # a new key: every pseudonym again
+    assert not key_changed(con)
     assert keys()[2] == con.execute("select pseudonym(2)").fetchone()[0] != first[2]
 
 

@@ -12,6 +12,7 @@ from pipelines.lib.sources.register import (
     REGISTER_FILES,
     REGISTER_SPECS,
     choose_snapshot,
+    key_changed,
     member_keys_version,
     refresh_member_keys,
 )
@@ -76,6 +77,13 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
         version = member_keys_version(con)
         kept = warehouse.reuse_unchanged and is_current(con, MEMBER_KEYS_TABLE, version, "table")
         hashed = 0
+        if not kept and key_changed(con):
+            context.log.warning(
+                f"the pseudonym key ({settings.pseudonym_key_path}) is not the one the last "
+                "build used: every member's pseudonym changes in this publication, and "
+                "pseudonyms kept from an earlier one no longer match. If the key was lost or "
+                "replaced by mistake, put it back and build again"
+            )
         if not kept:
             forget_version(con, MEMBER_KEYS_TABLE)  # a refresh that stops matches nothing
             hashed = refresh_member_keys(con)

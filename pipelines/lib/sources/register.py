@@ -212,6 +212,21 @@ _KEY_PROBE_TABLE = "ingest.member_key_probe"
 _KEYS_COLUMNS = "member_number bigint, member_key varchar using compression uncompressed"
 
 
+def key_changed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the pseudonyms kept in the working database were made with another key than the
+    connection's (`pseudonym`): the key file was lost, replaced or pointed elsewhere."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name || '.' || table_name = ?",
+        [_KEY_PROBE_TABLE],
+    ).fetchone()[0]
+    if not exists:
+        return False
+    stored = con.execute(f"select probe from {_KEY_PROBE_TABLE}").fetchall()
+    probe = con.execute("select pseudonym(-1)").fetchone()[0]
+    return bool(stored) and stored[0][0] != probe
+
+
 def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
     """Keep `ingest.member_keys` (member number -> pseudonym) in step with the register.
 
