@@ -325,6 +325,22 @@ def test_csv_tables_hold_the_published_rows(sample_build, outputs):
     assert flows.loc[0, "members_end"] == 41702
 
 
+def test_the_data_steward_gets_the_quarantine_and_the_files_read_as_csv(outputs):
+    quarantine = pd.read_csv(outputs / "quality" / "quarantine.csv")
+    assert list(quarantine.columns) == ["export", "source_file", "source_row", "column_name",
+                                        "reason"]  # fmt: skip
+    assert len(quarantine) == 117  # as `annex build` sums them up
+    ga_2024 = quarantine[quarantine["source_file"] == "assembly/ga_2024-06-18.csv"]
+    assert ga_2024["reason"].value_counts().to_dict() == {
+        "duplicate_vote": 13,
+        "not_a_member": 7,
+        "bad_member_number": 1,
+    }
+    files = pd.read_csv(outputs / "quality" / "ingest_files.csv")
+    assert (files["rows_read"] == files["rows_loaded"] + files["rows_quarantined"]).all()
+    assert "register/" in " ".join(files["source_file"])
+
+
 def test_data_dictionary_describes_every_published_table_and_column(sample_build, outputs):
     text = (outputs / "data-dictionary.md").read_text(encoding="utf-8")
     page = (outputs / "data-dictionary.html").read_text(encoding="utf-8")
@@ -515,12 +531,14 @@ def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settin
     root = settings.outputs_dir
     first = _build_outputs(settings)
     assert set(first) == {"outputs/charts", "outputs/data_dictionary", "outputs/tables",
-                          "outputs/annex_draft"} and not any(first.values())  # fmt: skip
+                          "outputs/data_quality", "outputs/annex_draft"}  # fmt: skip
+    assert not any(first.values())
     written = _stamps(root)
     kept = ", unchanged: files kept"
     again = _build_outputs(settings)
     assert again == {"outputs/charts": kept, "outputs/data_dictionary": kept,
-                     "outputs/tables": kept, "outputs/annex_draft": kept}  # fmt: skip
+                     "outputs/tables": kept, "outputs/data_quality": kept,
+                     "outputs/annex_draft": kept}  # fmt: skip
     metadata = _outputs_metadata(settings)  # as the UI shows it
     assert metadata["outputs/annex_draft"]["unchanged"] is True
     assert metadata["outputs/annex_draft"]["preview_nl"].startswith("# ")

@@ -75,6 +75,7 @@ CHARTS = dg.AssetKey(["outputs", "charts"])
 TABLES = dg.AssetKey(["outputs", "tables"])
 DRAFT = dg.AssetKey(["outputs", "annex_draft"])
 DICTIONARY = dg.AssetKey(["outputs", "data_dictionary"])
+QUALITY = dg.AssetKey(["outputs", "data_quality"])
 
 
 def _charts(job: Job) -> Made:
@@ -215,6 +216,16 @@ def _dictionary(job: Job) -> Made:
     return Made(metadata, {None: paths})
 
 
+def _quality(job: Job) -> Made:
+    paths = tables.write_quality_csvs(job.data, job.settings.outputs_dir)
+    quarantine = job.data.table("quality.quarantine")
+    metadata = {
+        "files": dg.MetadataValue.md(_files_markdown(paths, job.settings.outputs_dir)),
+        "rows_quarantined": 0 if quarantine is None else len(quarantine),
+    }
+    return Made(metadata, {None: paths})
+
+
 def _dictionary_depends_on(settings: Settings) -> tuple[str, ...]:
     """Every published table (core's too) with its comments, columns and row count."""
     return (repr(dictionary.read_dictionary(settings)),)
@@ -302,6 +313,17 @@ OUTPUTS: list[Output] = [
         "outputs/<year>/annex-tables-<year>.xlsx",
         _tables,
         common_reads_content=True,
+    ),
+    _output(
+        QUALITY,
+        {"csv"},
+        "For the data steward: the rows quarantined (file, row, column, reason; never the row "
+        "itself) and the files read with their hashes and row counts, as CSV. "
+        "outputs/quality/*.csv",
+        _quality,
+        yearly=False,
+        common_reads_content=True,
+        reads=("quality.",),
     ),
     _output(
         DRAFT,

@@ -3,6 +3,7 @@
 - `outputs/tables/<table>.csv`: every published annex table, all years (machine-readable CSV:
   UTF-8, comma-separated, decimal point, ISO dates);
 - `outputs/<year>/tables/<table>.csv`: the rows of that year of each table that has a year;
+- `outputs/quality/<table>.csv`: the quarantine and the files read;
 - `outputs/<year>/annex-tables-<year>.xlsx`: a sheet per section (and one with every figure),
   headers in Dutch and French (two header rows), numbers stored as numbers with a number format
   (Excel writes them with the reader's separators: 41.702 in nl-BE, 41 702 in fr-BE).
@@ -209,6 +210,21 @@ def write_csvs(
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{short}_{year}.csv"
             rows.to_csv(path, index=False)
+            written.append(path)
+    return written
+
+
+def write_quality_csvs(data: AnnexData, outputs_dir: Path) -> list[Path]:
+    """For the data steward, who opens them in a spreadsheet: `outputs/quality/<table>.csv` of
+    the quality tables the outputs read (the rows quarantined with file, row, column and
+    reason; the files read with their hashes and row counts)."""
+    folder = outputs_dir / "quality"
+    written = []
+    for name, frame in sorted(data.tables.items()):
+        if name.startswith("quality."):
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{name.removeprefix('quality.')}.csv"
+            frame.to_csv(path, index=False)
             written.append(path)
     return written
 
