@@ -115,6 +115,26 @@ def test_sample_data_writes_again_over_its_own_files_only(tmp_path, capsys):
     assert foreign_files(out) == []
 
 
+def test_a_sample_written_again_leaves_nothing_of_the_earlier_one(tmp_path):
+    import json
+
+    from pipelines.sample import MARKER, write_sample
+
+    out = tmp_path / "raw"
+    write_sample(out)
+    # an earlier version of the sample wrote a file this one does not
+    old = out / "assembly" / "ga_2015-06-16.csv"
+    old.write_text("member_number,channel\n1,online\n")
+    marker = json.loads((out / MARKER).read_text())
+    stat = old.stat()
+    marker["files"]["assembly/ga_2015-06-16.csv"] = [stat.st_size, stat.st_mtime_ns]
+    (out / MARKER).write_text(json.dumps(marker))
+    kept = out / "assembly" / "notes.txt"  # not the sample's: never removed
+    kept.write_text("kept\n")
+    write_sample(out)
+    assert not old.exists() and kept.exists()
+
+
 def test_version_names_the_project_and_duckdb(capsys):
     with pytest.raises(SystemExit) as stopped:
         cli.main(["--version"])

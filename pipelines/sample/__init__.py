@@ -21,10 +21,12 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     """Write every sample export under `out_dir` (created if needed); returns the files.
 
     Files of the same name are written over: callers that may hold real exports ask
-    `foreign_files` first."""
+    `foreign_files` first. A file an earlier sample wrote there (as it wrote it) that this one
+    does not write is removed, so that two samples never mix."""
     from pipelines.sample import governance, register, survey, training
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    earlier = _written(out_dir)
     # the vote files follow the register's membership timeline: build it once for both
     timeline = register.build_timeline(scale)
     files = register.write_register(out_dir, scale=scale, timeline=timeline)
@@ -34,6 +36,10 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     files += survey.write_survey(out_dir, scale=scale)
     files += governance.write_governance(out_dir)
     stamps = {_key(path, out_dir): _stamp(path) for path in files}
+    for key, stamp in earlier.items():
+        path = out_dir / key
+        if key not in stamps and path.is_file() and _stamp(path) == stamp:
+            path.unlink()
     (out_dir / MARKER).write_text(json.dumps({"scale": scale, "files": stamps}, indent=1))
     return files
 
@@ -42,15 +48,21 @@ def foreign_files(out_dir: Path) -> list[Path]:
     """The files under `out_dir` that may be exports and are not the sample's as it wrote
     them: a file it did not write, or one changed or replaced since (its size or modification
     time differs)."""
-    try:
-        written = json.loads((out_dir / MARKER).read_text())["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        written = {}
-    return [
+    written = _written(out_dir)
+    return sorted(
         path
         for path in candidate_files(out_dir)
         if written.get(_key(path, out_dir)) != _stamp(path)
-    ]
+    )
+
+
+def _written(out_dir: Path) -> dict[str, list[int]]:
+    """The files the last sample written into `out_dir` wrote, with their stamps."""
+    try:
+        written = json.loads((out_dir / MARKER).read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return written if isinstance(written, dict) else {}
 
 
 def _key(path: Path, out_dir: Path) -> str:
