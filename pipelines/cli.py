@@ -101,7 +101,9 @@ def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
         quarantined = con.execute(
             "select source_file, reason, count(*) from quality.quarantine group by all order by all"
         ).fetchall()
-    print(f"Quarantined rows: {sum(row[2] for row in quarantined)}")
+    listing = settings.outputs_dir / "quality" / "quarantine.csv"
+    where = f" (each row: {listing})" if quarantined and listing.exists() else ""
+    print(f"Quarantined rows: {sum(row[2] for row in quarantined)}{where}")
     for source_file, reason, count in quarantined:
         print(f"  {count:>6}  {reason:<20} {source_file}")
     print()

@@ -141,3 +141,19 @@ def test_version_names_the_project_and_duckdb(capsys):
     assert stopped.value.code == 0
     printed = capsys.readouterr().out
     assert printed.startswith("annex (coop-annex) ") and "duckdb " in printed
+
+
+def test_build_summary_names_checks_quarantine_figures_and_where_everything_is(published, capsys):
+    from pipelines.lib.build import BuildOutcome
+
+    outcome = BuildOutcome(published=True, seconds=4.2, passed_checks=["a", "b"])
+    cli.print_summary(published, outcome)
+    lines = capsys.readouterr().out.splitlines()
+    listing = published.outputs_dir / "quality" / "quarantine.csv"
+    assert "Checks: 2 of 2 passed" in lines
+    assert f"Quarantined rows: 117 (each row: {listing})" in lines
+    assert "      13  duplicate_vote       assembly/ga_2024-06-18.csv" in lines
+    assert any(line.split()[:2] == ["p1.members_end", "41.702"] for line in lines)
+    assert f"Published: {published.publication_path}" in lines
+    assert f"Outputs:   {published.outputs_dir}" in lines
+    assert lines[-1].startswith("Build took 4.2 s (")
