@@ -157,3 +157,19 @@ def test_build_summary_names_checks_quarantine_figures_and_where_everything_is(p
     assert f"Published: {published.publication_path}" in lines
     assert f"Outputs:   {published.outputs_dir}" in lines
     assert lines[-1].startswith("Build took 4.2 s (")
+
+
+def test_real_exports_dropped_beside_the_sample_are_warned_about(tmp_path):
+    from pipelines.sample import sample_mix, write_sample
+
+    out = tmp_path / "raw"
+    write_sample(out)
+    assert sample_mix(out) is None  # the sample alone
+    real = out / "register" / "cooperators_20251231.csv"
+    real.write_text("cooperator_register_number\n1\n")
+    said = sample_mix(out)
+    assert said is not None and said.startswith("the raw folder mixes ")
+    assert "with 1 other file (register/cooperators_20251231.csv)" in said
+    for path in (p for p in out.rglob("*") if p.is_file() and p != real):
+        path.unlink()  # the sample removed: real exports alone
+    assert sample_mix(out) is None

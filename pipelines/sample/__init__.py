@@ -56,6 +56,29 @@ def foreign_files(out_dir: Path) -> list[Path]:
     )
 
 
+def sample_mix(raw_dir: Path) -> str | None:
+    """A warning when `raw_dir` holds some of the sample's exports, as it wrote them, beside
+    exports that are not the sample's (real exports dropped in beside the sample that the
+    README's first command wrote): the build would read both."""
+    sample = [
+        key
+        for key, stamp in _written(raw_dir).items()
+        if (raw_dir / key).is_file() and _stamp(raw_dir / key) == stamp
+    ]
+    foreign = foreign_files(raw_dir)
+    if not sample or not foreign:
+        return None
+    others = [path.relative_to(raw_dir).as_posix() for path in foreign]
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    return (
+        f"the raw folder mixes {len(sample)} files of the sample (written by `annex "
+        f"sample-data`, listed in {raw_dir / MARKER}) with {len(others)} other "
+        f"file{'s' if len(others) > 1 else ''} ({', '.join(others[:3])}{more}): the figures "
+        "are computed from both. Before "
+        "building from real exports, remove the sample's files"
+    )
+
+
 def _written(out_dir: Path) -> dict[str, list[int]]:
     """The files the last sample written into `out_dir` wrote, with their stamps."""
     try:

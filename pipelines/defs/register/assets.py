@@ -18,6 +18,7 @@ from pipelines.lib.sources.register import (
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
 from pipelines.lib.versions import forget_version, is_current, record_version
+from pipelines.sample import sample_mix
 
 
 @dg.multi_asset(
@@ -47,6 +48,9 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
     settings = warehouse.settings
     for warning in raw_folder_strays(settings.raw_dir):  # the step every build needs
         context.log.warning(warning)
+    mixed = sample_mix(settings.raw_dir)
+    if mixed:
+        context.log.warning(mixed)
     folder = settings.raw_dir / "register"
     snapshot = choose_snapshot(folder)
     ignored = [path.name for path in snapshot.ignored]
