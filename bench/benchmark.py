@@ -12,7 +12,9 @@ outputs' files are kept), a build after one governance fact was corrected (what 
 after the secretariat's edit: only what depends on the fact is computed, published and written
 again; the file is restored afterwards), and `annex build --reread` (every export read, every
 model computed and every output written again, as after a new export of each; static charts of
-unchanged figures and pseudonyms of known members are still reused).
+unchanged figures and pseudonyms of known members are still reused); then, into an empty
+warehouse folder again, a first build without the static charts (`ANNEX_STATIC_CHARTS=off`, as
+on a machine without a browser): the part of a first build that is not the browser's.
 Prints wall time, the `annex` process's CPU time and peak memory (max RSS), the same with the
 browser processes it starts for the static charts (`+ browser`: every process of the tree sampled
 from /proc every 0.1 s, memory as summed PSS, so that pages they share count once, and never less
@@ -179,9 +181,9 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     shutil.rmtree(root / "warehouse", ignore_errors=True)
     runs: dict[str, Run] = {}
 
-    def build(kind: str, *extra: str) -> None:
-        runs[kind] = run(["build", *extra], env)
-        print(f"scale {scale}, {kind + ':':<12} {runs[kind].output.strip().splitlines()[-1]}")
+    def build(kind: str, *extra: str, **settings: str) -> None:
+        runs[kind] = run(["build", *extra], {**env, **settings})
+        print(f"scale {scale}, {kind + ':':<18} {runs[kind].output.strip().splitlines()[-1]}")
 
     build("first")
     build("rebuild")
@@ -197,13 +199,17 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     finally:
         governance.write_text(original, encoding="utf-8")
     build("--reread", "--reread")
+    publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
+    # a first build again, without the static charts (the browser's part of a first build)
+    shutil.rmtree(root / "warehouse", ignore_errors=True)
+    build("first, no SVG/PNG", ANNEX_STATIC_CHARTS="off")
     members, operations = register_rows(root / "raw")
     result = {
         "scale": scale,
         "members": members,
         "operations": operations,
         "generate_s": generated.seconds if generated else 0.0,
-        "publication_mib": (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20,
+        "publication_mib": publication,
     }
     for kind, measured in runs.items():
         result[f"{kind} (s)"] = measured.seconds
@@ -224,7 +230,7 @@ def main() -> None:
     print()
     print(f"{'':>22} {'scale 1':>12} {'scale ' + str(args.scale):>12} {'ratio':>8}")
     rows = [("members", "members"), ("operations", "operations")]
-    for kind in ("first", "rebuild", "one fact", "--reread"):
+    for kind in ("first", "rebuild", "one fact", "--reread", "first, no SVG/PNG"):
         rows += [
             (f"{kind} (s)", f"{kind} (s)"),
             (f"{kind} cpu", "  CPU (s)"),

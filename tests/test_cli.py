@@ -169,7 +169,10 @@ def test_real_exports_dropped_beside_the_sample_are_warned_about(tmp_path):
     real.write_text("cooperator_register_number\n1\n")
     said = sample_mix(out)
     assert said is not None and said.startswith("the raw folder mixes ")
-    assert "with 1 other file (register/cooperators_20251231.csv)" in said
+    assert (
+        "with 1 file that is not the sample's as it wrote it (register/cooperators_20251231.csv)"
+        in said
+    )
     for path in (p for p in out.rglob("*") if p.is_file() and p != real):
         path.unlink()  # the sample removed: real exports alone
     assert sample_mix(out) is None

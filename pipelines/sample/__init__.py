@@ -72,9 +72,10 @@ def sample_mix(raw_dir: Path) -> str | None:
     more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     return (
         f"the raw folder mixes {len(sample)} files of the sample (written by `annex "
-        f"sample-data`, listed in {raw_dir / MARKER}) with {len(others)} other "
-        f"file{'s' if len(others) > 1 else ''} ({', '.join(others[:3])}{more}): the figures "
-        "are computed from both. Before "
+        f"sample-data`, listed in {raw_dir / MARKER}) with {len(others)} "
+        f"file{'s' if len(others) > 1 else ''} that {'are' if len(others) > 1 else 'is'} not "
+        f"the sample's as it wrote {'them' if len(others) > 1 else 'it'} "
+        f"({', '.join(others[:3])}{more}): the figures are computed from both. Before "
         "building from real exports, remove the sample's files"
     )
 
