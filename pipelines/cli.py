@@ -169,16 +169,14 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
-    from pipelines.sample import foreign_files, write_sample
+    from pipelines.sample import foreign_files, listing, write_sample
 
     out = Path(args.out).expanduser() if args.out else Settings.from_env().raw_dir
     foreign = foreign_files(out)
     if foreign and not args.force:
-        names = [path.relative_to(out).as_posix() for path in foreign]
-        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         print(
             f"annex sample-data: {out} holds exports that are not the sample's "
-            f"({', '.join(names[:3])}{more}); the sample would write over those of the same "
+            f"({listing(foreign, out)}); the sample would write over those of the same "
             "name and the build would read the others beside it. Write it into an empty "
             "folder (--out DIR), or pass --force to write it there anyway",
             file=sys.stderr,

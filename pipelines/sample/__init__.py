@@ -48,36 +48,45 @@ def foreign_files(out_dir: Path) -> list[Path]:
     """The files under `out_dir` that may be exports and are not the sample's as it wrote
     them: a file it did not write, or one changed or replaced since (its size or modification
     time differs)."""
-    written = _written(out_dir)
-    return sorted(
-        path
-        for path in candidate_files(out_dir)
-        if written.get(_key(path, out_dir)) != _stamp(path)
-    )
+    return _sample_and_foreign(out_dir)[1]
 
 
 def sample_mix(raw_dir: Path) -> str | None:
     """A warning when `raw_dir` holds some of the sample's exports, as it wrote them, beside
     exports that are not the sample's (real exports dropped in beside the sample that the
     README's first command wrote): the build would read both."""
-    sample = [
-        key
-        for key, stamp in _written(raw_dir).items()
-        if (raw_dir / key).is_file() and _stamp(raw_dir / key) == stamp
-    ]
-    foreign = foreign_files(raw_dir)
+    sample, foreign = _sample_and_foreign(raw_dir)
     if not sample or not foreign:
         return None
-    others = [path.relative_to(raw_dir).as_posix() for path in foreign]
-    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    many = len(foreign) > 1
     return (
         f"the raw folder mixes {len(sample)} files of the sample (written by `annex "
-        f"sample-data`, listed in {raw_dir / MARKER}) with {len(others)} "
-        f"file{'s' if len(others) > 1 else ''} that {'are' if len(others) > 1 else 'is'} not "
-        f"the sample's as it wrote {'them' if len(others) > 1 else 'it'} "
-        f"({', '.join(others[:3])}{more}): the figures are computed from both. Before "
-        "building from real exports, remove the sample's files"
+        f"sample-data`, listed in {raw_dir / MARKER}) with {len(foreign)} "
+        f"file{'s' if many else ''} that {'are' if many else 'is'} not the sample's as it "
+        f"wrote {'them' if many else 'it'} ({listing(foreign, raw_dir)}): the figures are "
+        "computed from both. Before building from real exports, remove the sample's files"
     )
+
+
+def listing(paths: list[Path], root: Path, shown: int = 3) -> str:
+    """The first `shown` of `paths`, relative to `root`, and how many more."""
+    names = [path.relative_to(root).as_posix() for path in paths]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _sample_and_foreign(out_dir: Path) -> tuple[list[str], list[Path]]:
+    """The sample's files still as it wrote them (relative names), and the files that may be
+    exports and are not (`foreign_files`), from one reading of the list and one stat each."""
+    written = _written(out_dir)
+    sample, foreign = [], []
+    for path in candidate_files(out_dir):
+        key = _key(path, out_dir)
+        if written.get(key) == _stamp(path):
+            sample.append(key)
+        else:
+            foreign.append(path)
+    return sorted(sample), sorted(foreign)
 
 
 def _written(out_dir: Path) -> dict[str, list[int]]:
