@@ -83,24 +83,35 @@ def test_no_ipynb_under_notebooks():
     )
 
 
+JUPYTEXT_CONFIG = jupytext.config.load_jupytext_configuration_file(
+    str(NOTEBOOKS_DIR / "jupytext.toml")
+)
+# The one header a notebook carries: the kernel that `jupytext --execute` and JupyterLab start.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
 def test_jupytext_config_keeps_notebooks_as_percent_scripts():
-    config = jupytext.config.load_jupytext_configuration_file(str(NOTEBOOKS_DIR / "jupytext.toml"))
-    assert config.formats in ("py:percent", ["py:percent"])
-    assert config.notebook_metadata_filter == config.cell_metadata_filter == "-all"
+    assert JUPYTEXT_CONFIG.formats in ("py:percent", ["py:percent"])
+    assert JUPYTEXT_CONFIG.notebook_metadata_filter == "kernelspec,-all"
+    assert JUPYTEXT_CONFIG.cell_metadata_filter == "-all"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_is_a_clean_percent_script(path: Path):
     text = path.read_text(encoding="utf-8")
     notebook = jupytext.reads(text, fmt="py:percent")
+    assert notebook.metadata.get("kernelspec") == KERNELSPEC, (
+        f"{path.name}: its header must name the project's kernel (python3); add it with "
+        f"`uv run jupytext --set-kernel python3 notebooks/{path.name}`"
+    )
     assert notebook.cells, f"{path.name}: no cells"
     title = notebook.cells[0]
     assert title.cell_type == "markdown" and title.source.startswith("# "), (
         f"{path.name}: the first cell must be a markdown cell opening with a `# Title`"
     )
     assert any(cell.cell_type == "code" for cell in notebook.cells), f"{path.name}: no code"
-    assert jupytext.writes(notebook, fmt="py:percent") == text, (
-        f"{path.name}: not in canonical percent format (a jupytext header or cell metadata "
+    assert jupytext.writes(notebook, fmt="py:percent", config=JUPYTEXT_CONFIG) == text, (
+        f"{path.name}: not in canonical percent format (jupytext metadata or cell metadata "
         f"crept in?); rewrite it with `uv run jupytext --to py:percent notebooks/{path.name}`"
     )
 
