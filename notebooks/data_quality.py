@@ -12,9 +12,12 @@
 # What the last published build read, what it could not use, and whether its checks passed:
 #
 # - `quality.ingest_files`: every export file read, with its rows read, loaded and quarantined
-#   (rows read = rows loaded + rows quarantined);
+#   on reading (rows read = rows loaded + rows quarantined on reading);
 # - `quality.quarantine`: every row set aside, by file, row number, column and reason code (never
-#   the rejected row itself, which may hold personal data);
+#   the rejected row itself, which may hold personal data): those set aside on reading (a value
+#   that cannot be typed or is not allowed) and those set aside afterwards from rows that were
+#   loaded (a duplicate vote, a vote of someone who was not a member). The build's summary
+#   ("Quarantined rows: N") counts both, and so does this notebook;
 # - `quality.check_results`: the result of every data check (a failed blocking check stops the
 #   publication, so a published warehouse only shows failed checks that are warnings);
 # - `annex.figures`: the figures that could not be computed for a year, and why.
@@ -25,51 +28,83 @@ from IPython.display import display
 
 from pipelines import notebook as nb
 
+nb.use_project_charts()
 print(f"Published warehouse: {nb.publication_path()}")
 
 # %% [markdown]
 # ## Files read
 
 # %%
+# A row quarantined on reading is one of `rows_quarantined` of its file in `quality.ingest_files`
+# (same export and file); the others were loaded, then set aside by a later step.
 files = nb.query(
     """
-    select export, source_file, rows_read, rows_loaded, rows_quarantined,
-           rows_quarantined / nullif(rows_read, 0) as share_quarantined
-    from quality.ingest_files
-    order by export, source_file
+    with quarantined as (
+        select q.source_file,
+               count(*) filter (where f.export is not null) as on_reading,
+               count(*) filter (where f.export is null) as later
+        from quality.quarantine q
+        left join quality.ingest_files f using (export, source_file)
+        group by all
+    )
+    select f.export, f.source_file, f.rows_read, f.rows_loaded,
+           coalesce(q.on_reading, 0) as quarantined_on_reading,
+           coalesce(q.later, 0) as quarantined_later,
+           f.rows_loaded - coalesce(q.later, 0) as rows_kept,
+           (coalesce(q.on_reading, 0) + coalesce(q.later, 0)) / nullif(f.rows_read, 0)
+               as share_quarantined
+    from quality.ingest_files f
+    left join quarantined q using (source_file)
+    order by f.export, f.source_file
     """
 )
 display(files)
 
 # %%
-loaded = files.melt(
+kept = files.melt(
     id_vars=["export", "source_file"],
-    value_vars=["rows_loaded", "rows_quarantined"],
+    value_vars=["rows_kept", "quarantined_on_reading", "quarantined_later"],
     var_name="outcome",
     value_name="rows",
 )
 px.bar(
-    loaded,
+    kept.assign(outcome=nb.translate(kept["outcome"], "outcome")),
     y="source_file",
     x="rows",
     color="outcome",
     orientation="h",
-    title="Rows loaded and quarantined per file",
+    title=nb.t("title.files"),
+    labels=nb.labels(),
     height=200 + 28 * len(files),
 ).update_layout(yaxis={"title": None, "autorange": "reversed"}).show()
 
 # %%
-if len(files):
+totals = nb.query(
+    """
+    select count(*) as quarantined,
+           (select coalesce(sum(rows_quarantined), 0) from quality.ingest_files) as on_reading
+    from quality.quarantine
+    """
+).iloc[0]
+quarantined, on_reading = int(totals["quarantined"]), int(totals["on_reading"])
+print(
+    f"{len(files)} files, {int(files['rows_read'].sum())} rows read; {quarantined} rows "
+    f"quarantined (as the build's summary counts them): {on_reading} on reading (a value that "
+    f"cannot be typed or is not allowed) and {quarantined - on_reading} afterwards, from rows "
+    "that were loaded (e.g. a duplicate vote, a vote of someone who was not a member)."
+)
+if len(files) and quarantined:
     worst = files.sort_values("share_quarantined", ascending=False).iloc[0]
     print(
-        f"{len(files)} files, {int(files['rows_read'].sum())} rows read, "
-        f"{int(files['rows_quarantined'].sum())} quarantined; the file with the largest share "
-        f"set aside is {worst['source_file']} ({worst['share_quarantined']:.1%})."
+        f"The file with the largest share set aside is {worst['source_file']} "
+        f"({worst['share_quarantined']:.1%} of its rows)."
     )
 
 # %% [markdown]
 # Each bar is one export file: the part set aside should stay a sliver; a file with a large
-# quarantined part is worth raising with the team that produces the export.
+# quarantined part is worth raising with the team that produces the export. The rows
+# quarantined afterwards were read correctly but could not count (a second vote of the same
+# member counts once); they belong to the file they came from.
 
 # %% [markdown]
 # ## Why rows were set aside
@@ -88,13 +123,14 @@ display(quarantine)
 # %%
 if len(quarantine):
     px.bar(
-        quarantine,
+        quarantine.assign(reason=nb.translate(quarantine["reason"], "reason")),
         y="source_file",
         x="rows",
         color="reason",
         orientation="h",
         hover_data=["column_name"],
-        title="Quarantined rows per file and reason",
+        title=nb.t("title.quarantine"),
+        labels=nb.labels(),
         height=200 + 28 * quarantine["source_file"].nunique(),
     ).update_layout(yaxis={"title": None, "autorange": "reversed"}).show()
     by_reason = quarantine.groupby("reason")["rows"].sum().sort_values(ascending=False)
@@ -128,15 +164,19 @@ summary = (
     )
     .groupby(["kind", "result"], as_index=False)
     .size()
+    .rename(columns={"size": "checks"})
 )
 px.bar(
-    summary,
+    summary.assign(
+        kind=nb.translate(summary["kind"], "kind"),
+        result=nb.translate(summary["result"], "result"),
+    ),
     x="kind",
-    y="size",
+    y="checks",
     color="result",
-    title="Data checks of the last build",
-    labels={"size": "checks"},
-    color_discrete_map={"passed": "seagreen", "failed": "crimson"},
+    title=nb.t("title.checks"),
+    labels=nb.labels(),
+    color_discrete_map={nb.t("result.passed"): "seagreen", nb.t("result.failed"): "crimson"},
 ).show()
 failed = checks[~checks["passed"]]
 if len(failed):
@@ -178,12 +218,14 @@ coverage = nb.query(
     order by year
     """
 )
+computed = coverage.melt(id_vars="year", var_name="figures", value_name="count")
 px.bar(
-    coverage.melt(id_vars="year", var_name="figures", value_name="count"),
+    computed.assign(figures=nb.translate(computed["figures"], "figures")),
     x="year",
     y="count",
     color="figures",
-    title="Figures computed per year",
+    title=nb.t("title.coverage"),
+    labels=nb.labels(),
 ).update_layout(xaxis={"dtick": 1}).show()
 
 # %% [markdown]

@@ -28,6 +28,7 @@ from IPython.display import display
 
 from pipelines import notebook as nb
 
+nb.use_project_charts()
 print(f"Published warehouse: {nb.publication_path()}")
 
 # %% [markdown]
@@ -35,26 +36,30 @@ print(f"Published warehouse: {nb.publication_path()}")
 
 # %%
 assemblies = nb.query("from annex.general_assemblies order by assembly_date")
-assemblies["kind"] = assemblies["is_ordinary"].map({True: "ordinary"}).fillna("other / unknown")
+assemblies["kind"] = assemblies["is_ordinary"].map({True: "ordinary"}).fillna("other")
 display(assemblies)
 
 # %%
 turnout = go.Figure()
 for kind, rows in assemblies.groupby("kind"):
-    turnout.add_bar(x=rows["assembly_date"], y=rows["voters"], name=f"voters ({kind})")
+    turnout.add_bar(
+        x=rows["assembly_date"],
+        y=rows["voters"],
+        name=nb.t("title.voters_of", kind=nb.t(f"kind.{kind}")),
+    )
 turnout.add_scatter(
     x=assemblies["assembly_date"],
     y=assemblies["turnout"],
-    name="turnout",
+    name=nb.t("col.turnout"),
     mode="lines+markers",
     yaxis="y2",
 )
 turnout.update_layout(
-    title="Voters and turnout at each general assembly",
-    xaxis={"title": "assembly"},
-    yaxis={"title": "members who voted"},
+    title=nb.t("title.turnout"),
+    xaxis={"title": nb.t("col.assembly_date")},
+    yaxis={"title": nb.t("title.voters_axis")},
     yaxis2={
-        "title": "turnout",
+        "title": nb.t("col.turnout"),
         "overlaying": "y",
         "side": "right",
         "tickformat": ".0%",
@@ -95,12 +100,12 @@ rows = assemblies.melt(
     value_name="rows",
 )
 px.bar(
-    rows,
+    rows.assign(row=nb.translate(rows["row"], "row")),
     x="assembly_date",
     y="rows",
     color="row",
-    title="Vote rows by outcome",
-    labels={"assembly_date": "assembly"},
+    title=nb.t("title.vote_rows"),
+    labels=nb.labels(),
 ).show()
 
 # %% [markdown]
@@ -138,15 +143,16 @@ channels = nb.suppress_small(channels, "voters", by="assembly_date", others=["sh
 display(channels.pivot(index="assembly_date", columns="channel", values="voters"))
 
 # %%
+shown = channels.dropna(subset=["voters"])
 px.bar(
-    channels.dropna(subset=["voters"]),
+    shown.assign(channel=nb.translate(shown["channel"], "channel")),
     x="assembly_date",
     y="voters",
     color="channel",
-    title="Voters by channel (cells under 10 blanked)",
-    labels={"assembly_date": "assembly"},
+    title=nb.t("title.channels"),
+    labels=nb.labels(),
     hover_data={"share_of_voters": ":.0%"},
-    category_orders={"channel": ["onsite", "online", "proxy"]},
+    category_orders={"channel": nb.texts("channel", ["onsite", "online", "proxy"])},
 ).show()
 print(
     f"{int(channels['suppressed'].sum())} of {len(channels)} cells blanked (fewer than "

@@ -29,6 +29,7 @@ from IPython.display import display
 
 from pipelines import notebook as nb
 
+nb.use_project_charts()
 print(f"Published warehouse: {nb.publication_path()}")
 
 # %% [markdown]
@@ -46,23 +47,25 @@ display(flows[["year", "members_start", "new_members", "exits", "net_growth", "m
 
 # %%
 growth = go.Figure()
-growth.add_bar(x=flows["year"], y=flows["new_members"], name="new members")
-growth.add_bar(x=flows["year"], y=-flows["exits"], name="exits")
-growth.add_scatter(x=flows["year"], y=flows["net_growth"], name="net growth", mode="lines+markers")
+growth.add_bar(x=flows["year"], y=flows["new_members"], name=nb.t("col.new_members"))
+growth.add_bar(x=flows["year"], y=-flows["exits"], name=nb.t("col.exits"))
+growth.add_scatter(
+    x=flows["year"], y=flows["net_growth"], name=nb.t("col.net_growth"), mode="lines+markers"
+)
 growth.add_scatter(
     x=flows["year"],
     y=flows["members_end"],
-    name="members on 31 December",
+    name=nb.t("col.members_end"),
     mode="lines+markers",
     yaxis="y2",
 )
 growth.update_layout(
-    title="Members joining and leaving each year",
+    title=nb.t("title.growth"),
     barmode="relative",
-    xaxis={"title": "year", "dtick": 1},
-    yaxis={"title": "members joining (+) / leaving (−)"},
+    xaxis={"title": nb.t("col.year"), "dtick": 1},
+    yaxis={"title": nb.t("title.growth_axis")},
     yaxis2={
-        "title": "members on 31 December",
+        "title": nb.t("col.members_end"),
         "overlaying": "y",
         "side": "right",
         "rangemode": "tozero",
@@ -100,8 +103,9 @@ px.bar(
     x="year",
     y="members",
     color="category",
-    title="Members on 31 December by category",
+    title=nb.t("title.categories"),
     hover_data={"share_of_members": ":.1%"},
+    labels=nb.labels(),
 ).update_layout(xaxis={"dtick": 1}).show()
 
 # %% [markdown]
@@ -144,7 +148,8 @@ px.bar(
     x="year",
     y="new_members",
     color="category",
-    title="New members by category at joining (cells under 10 blanked)",
+    title=nb.t("title.joiners"),
+    labels=nb.labels(),
 ).update_layout(xaxis={"dtick": 1}).show()
 print(
     f"{int(joiners['suppressed'].sum())} of {len(joiners)} cells blanked (fewer than "
@@ -171,12 +176,13 @@ exits = flows.melt(
 )
 exits["reason"] = exits["reason"].str.removeprefix("exits_")
 px.bar(
-    exits,
+    exits.assign(reason=nb.translate(exits["reason"], "reason")),
     x="year",
     y="members",
     color="reason",
-    title="Exits by reason",
-    category_orders={"reason": reasons},
+    title=nb.t("title.exits"),
+    category_orders={"reason": nb.texts("reason", reasons)},
+    labels=nb.labels(),
 ).update_layout(xaxis={"dtick": 1}).show()
 
 # %%
@@ -245,8 +251,8 @@ px.line(
     y="retention",
     color="cohort",
     markers=True,
-    title="Share of each joining year's members still members after n years",
-    labels={"years_after": "years after joining", "retention": "still members"},
+    title=nb.t("title.retention"),
+    labels=nb.labels(),
 ).update_layout(yaxis={"tickformat": ".0%", "range": [0, 1.02]}, xaxis={"dtick": 1}).show()
 
 # %%
@@ -298,12 +304,13 @@ long = requests.melt(
     value_name="count",
 )
 px.bar(
-    long,
+    long.assign(request=nb.translate(long["request"], "request")),
     x="year",
     y="count",
     color="request",
     barmode="group",
-    title="Applications for membership and withdrawal requests, and how many were refused",
+    title=nb.t("title.requests"),
+    labels=nb.labels(),
 ).update_layout(xaxis={"dtick": 1}).show()
 
 # %%

@@ -33,16 +33,10 @@ from IPython.display import display
 
 from pipelines import notebook as nb
 
+nb.use_project_charts()
 print(f"Published warehouse: {nb.publication_path()}")
-ANSWER_ORDER = ["A1", "A2", "A3", "A4", "A5", "A6"]
-ANSWER_COLOURS = {
-    "A1": "#d7301f",
-    "A2": "#fc8d59",
-    "A3": "#fee08b",
-    "A4": "#91cf60",
-    "A5": "#1a9850",
-    "A6": "lightgrey",
-}
+# the answers as the charts name them (the codebook's texts), in the scale's order
+ANSWER_ORDER = nb.texts("answer", nb.LIKERT_CODES)
 
 # %% [markdown]
 # ## The published figures and the response rate
@@ -66,13 +60,16 @@ responses = nb.read_table("annex.survey_responses", order_by="survey_id")
 if responses is not None:
     display(responses)
     px.bar(
-        responses,
-        x="survey_id",
+        responses.assign(
+            survey=responses["survey_id"].map(nb.survey_name),
+            reported=nb.translate(responses["is_survey_of_year"].astype("string"), "reported"),
+        ),
+        x="survey",
         y="response_rate",
-        color="is_survey_of_year",
+        color="reported",
         hover_data=["responses", "members_on_first_complete_date", "incomplete_responses"],
-        title="Response rate of each survey (complete responses / members)",
-        labels={"is_survey_of_year": "reported in the annex"},
+        title=nb.t("title.response_rate"),
+        labels=nb.labels(),
     ).update_layout(yaxis={"tickformat": ".0%"}).show()
     for survey in responses.itertuples():
         rate = "unknown" if pd.isna(survey.response_rate) else f"{survey.response_rate:.1%}"
@@ -90,12 +87,15 @@ if responses is not None:
 # ## Distribution of the answers, per question
 #
 # The survey the annex reports for its latest year; each likert question's answers from A1 (red)
-# to A5 (green), A6 in grey.
+# to A5 (blue), A6 in grey, named with the codebook's question texts and the scale's words in
+# the analyst's language.
 
 # %%
 distribution = nb.read_table("annex.survey_distribution")
 if distribution is not None:
-    distribution = nb.mask_small_groups(distribution, "responses", ["answers", "share"])
+    distribution = nb.survey_texts(
+        nb.mask_small_groups(distribution, "responses", ["answers", "share"])
+    )
     reported = distribution[distribution["is_survey_of_year"].fillna(False).astype(bool)]
     if reported.empty:
         print("No survey is reported for any year: nothing to show.")
@@ -105,39 +105,42 @@ if distribution is not None:
         if likert.empty:
             print(f"{latest['survey_id'].iloc[0]}: counts withheld (fewer than 10 responses).")
         else:
-            px.bar(
-                likert,
-                y="question_column",
-                x="share",
-                color="answer_code",
-                orientation="h",
-                facet_row="theme",
-                hover_data=["text_nl", "text_fr", "answers"],
-                category_orders={"answer_code": ANSWER_ORDER},
-                color_discrete_map=ANSWER_COLOURS,
-                title=f"Answers per question, survey {likert['survey_id'].iloc[0]}",
-                labels={"question_column": "question", "answer_code": "answer"},
-                height=250 + 30 * likert["question_column"].nunique(),
+            survey = nb.survey_name(likert["survey_id"].iloc[0])
+            nb.clean_facets(
+                px.bar(
+                    likert.assign(theme=nb.translate(likert["theme"], "theme")),
+                    y="question",
+                    x="share",
+                    color="answer",
+                    orientation="h",
+                    facet_row="theme",
+                    hover_data=["answers"],
+                    category_orders={"answer": ANSWER_ORDER},
+                    color_discrete_map=nb.answer_colours(),
+                    title=nb.t("title.answers", survey=survey),
+                    labels=nb.labels(),
+                    height=250 + 40 * likert["question_column"].nunique(),
+                )
             ).update_yaxes(matches=None, title=None).update_layout(
-                xaxis={"tickformat": ".0%"}
+                xaxis={"tickformat": ".0%"}, legend={"orientation": "h", "y": -0.12}
             ).show()
             positive = (
                 likert[likert["answer_code"].isin(["A4", "A5"])]
-                .groupby(["question_column", "text_nl"], as_index=False)["share"]
+                .groupby("question", as_index=False)["share"]
                 .sum()
                 .sort_values("share")
             )
             low, high = positive.iloc[0], positive.iloc[-1]
             print(
-                f"Least satisfied: {low['question_column']} ({low['share']:.0%} A4/A5 among "
-                f"all answers); most: {high['question_column']} ({high['share']:.0%})."
+                f"Least satisfied: {low['question']} ({low['share']:.0%} satisfied or very "
+                f"satisfied among all answers); most: {high['question']} ({high['share']:.0%})."
             )
         single = latest[latest["question_type"] == "single"].dropna(subset=["share"])
         if len(single):
-            display(single.pivot(index="question_column", columns="answer_code", values="share"))
+            display(single.pivot(index="question", columns="answer", values="share"))
 
 # %% [markdown]
-# The more green to the right of a bar, the more satisfied the members are on that point; a
+# The more blue to the right of a bar, the more satisfied the members are on that point; a
 # wide grey part means many members could not judge it (A6), which the means leave out.
 
 # %% [markdown]
@@ -154,25 +157,37 @@ if satisfaction is not None:
     )
     overall = satisfaction[satisfaction["breakdown"] == "all"]
     display(overall[["survey_id", "theme", "respondents", "satisfaction_mean", "top2box", "band"]])
+    charted = overall.assign(
+        survey=overall["survey_id"].map(nb.survey_name),
+        theme=nb.translate(overall["theme"], "theme"),
+        band=nb.translate(overall["band"], "band"),
+    )
     px.bar(
-        overall,
+        charted,
         x="theme",
         y="satisfaction_mean",
-        color="survey_id",
+        color="survey",
         barmode="group",
         hover_data=["respondents", "answers", "top2box", "band"],
-        title="Mean satisfaction per theme (1 = very dissatisfied, 5 = very satisfied)",
+        title=nb.t("title.satisfaction"),
+        labels=nb.labels(),
     ).add_hrect(
-        y0=2.5, y1=3.5, fillcolor="gold", opacity=0.15, line_width=0, annotation_text="moderate"
+        y0=2.5,
+        y1=3.5,
+        fillcolor="gold",
+        opacity=0.15,
+        line_width=0,
+        annotation_text=nb.t("annotation.moderate"),
     ).update_layout(yaxis={"range": [1, 5]}).show()
     px.bar(
-        overall,
+        charted,
         x="theme",
         y="top2box",
-        color="survey_id",
+        color="survey",
         barmode="group",
         hover_data=["respondents", "answers"],
-        title="Top-2-box per theme: share of A4 and A5 among the A1-A5 answers",
+        title=nb.t("title.top2box"),
+        labels=nb.labels(),
     ).update_layout(yaxis={"tickformat": ".0%", "range": [0, 1]}).show()
     ranked = overall.dropna(subset=["satisfaction_mean"])
     ranked = ranked[ranked["theme"] != "overall"].sort_values("satisfaction_mean")
@@ -205,17 +220,20 @@ if satisfaction is not None:
     if shown.empty:
         print("No group of respondents large enough to show.")
     else:
-        px.bar(
-            shown,
-            x="group_value",
-            y="satisfaction_mean",
-            color="theme",
-            barmode="group",
-            facet_col="breakdown",
-            hover_data=["respondents", "top2box"],
-            title=f"Mean satisfaction by group, survey {shown['survey_id'].iloc[0]}",
-            labels={"group_value": "group"},
-        ).update_xaxes(matches=None).update_layout(yaxis={"range": [1, 5]}).show()
+        shown = nb.group_texts(shown, distribution)
+        nb.clean_facets(
+            px.bar(
+                shown,
+                x="group",
+                y="satisfaction_mean",
+                color="theme",
+                barmode="group",
+                facet_col="breakdown_text",
+                hover_data=["respondents", "top2box"],
+                title=nb.t("title.by_group", survey=nb.survey_name(shown["survey_id"].iloc[0])),
+                labels=nb.labels(),
+            )
+        ).update_xaxes(matches=None, title=None).update_layout(yaxis={"range": [1, 5]}).show()
     print(
         f"{int(groups['suppressed'].sum())} of {len(groups)} group cells withheld "
         f"(fewer than {nb.MIN_CELL} responses, or enough to recompute one that is)."

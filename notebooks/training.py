@@ -31,12 +31,9 @@ from IPython.display import display
 
 from pipelines import notebook as nb
 
+nb.use_project_charts()
 print(f"Published warehouse: {nb.publication_path()}")
-TYPE_LABELS = {
-    "formeel": "formal",
-    "informeel": "less formal",
-    "initieel": "initial",
-}
+TRAINING_TYPES = ["formeel", "informeel", "initieel"]
 
 # %% [markdown]
 # ## The published figures
@@ -61,7 +58,7 @@ if staff is not None:
     totals = staff[staff["breakdown"] == "total"].set_index("year")
     display(totals[["trainings", "participants", "hours"]])
     by_type = staff[staff["breakdown"] == "type"].assign(
-        training_type=lambda frame: frame["category"].map(TYPE_LABELS).fillna(frame["category"])
+        training_type=lambda frame: nb.translate(frame["category"], "training_type")
     )
     display(by_type.pivot(index="year", columns="training_type", values="hours"))
     px.bar(
@@ -70,8 +67,9 @@ if staff is not None:
         y="hours",
         color="training_type",
         hover_data=["trainings", "participants"],
-        category_orders={"training_type": list(TYPE_LABELS.values())},
-        title="Staff training hours by type",
+        category_orders={"training_type": nb.texts("training_type", TRAINING_TYPES)},
+        title=nb.t("title.staff_by_type"),
+        labels=nb.labels(),
     ).show()
     if len(totals):
         last = totals.index.max()
@@ -92,15 +90,17 @@ if staff is not None:
 if staff is not None:
     by_gender = staff[staff["breakdown"] == "gender"].rename(columns={"category": "gender"})
     display(by_gender.pivot(index="year", columns="gender", values="hours"))
+    shown = by_gender.dropna(subset=["hours"]).astype({"year": str})
     px.bar(
-        by_gender.dropna(subset=["hours"]).astype({"year": str}),
+        shown.assign(gender=nb.translate(shown["gender"], "gender")),
         x="year",
         y="hours",
         color="gender",
         barmode="group",
         hover_data=["participants"],
-        category_orders={"gender": ["M", "V", "X"]},
-        title="Staff training hours by gender (cells under 10 people withheld)",
+        category_orders={"gender": nb.texts("gender", ["M", "V", "X"])},
+        title=nb.t("title.staff_by_gender"),
+        labels=nb.labels(),
     ).show()
     withheld = by_gender[by_gender["suppressed"]]
     print(
@@ -122,13 +122,15 @@ if courses is not None:
     display(overall[["sessions", "participants", "people", "sessions_without_attendance"]])
     by_audience = courses[courses["audience"] != "all"]
     display(by_audience.pivot(index="year", columns="audience", values="participants"))
+    shown = by_audience.dropna(subset=["participants"]).astype({"year": str})
     px.bar(
-        by_audience.dropna(subset=["participants"]).astype({"year": str}),
+        shown.assign(audience=nb.translate(shown["audience"], "audience")),
         x="year",
         y="participants",
         color="audience",
         hover_data=["sessions", "people"],
-        title="Present participants in member courses, by audience",
+        title=nb.t("title.courses"),
+        labels=nb.labels(),
     ).show()
     if len(overall):
         last = overall.index.max()

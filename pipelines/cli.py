@@ -1,4 +1,4 @@
-"""`annex`: the non-interactive front door (build, figures, sample-data)."""
+"""`annex`: the non-interactive front door (build, figures, sample-data, notebooks)."""
 
 from __future__ import annotations
 
@@ -225,6 +225,31 @@ def cmd_reopen_year(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from pipelines import notebook
+
+    language = args.lang or os.environ.get(notebook.LANG_VAR) or "nl"
+    if args.html is None:
+        if args.names:
+            print("annex notebooks: name notebooks only with --html DIR", file=sys.stderr)
+            return 2
+        extra = [*(["--port", str(args.port)] if args.port else []), *args.jupyter_options]
+        command = notebook.lab_command(extra)
+        os.chdir(notebook.NOTEBOOKS_DIR)
+        # JupyterLab takes this process over: Ctrl-C and SIGTERM reach it directly
+        os.execve(command[0], command, notebook.jupyter_env(language))
+    try:
+        written, failed = notebook.export_html(args.names, Path(args.html).expanduser(), language)
+    except ValueError as exc:
+        print(f"annex notebooks: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"Wrote {path}")
+    for name, error in failed.items():
+        print(f"annex notebooks: notebooks/{name} failed: {error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="annex", description=__doc__)
     parser.add_argument("--version", action="version", version=version_text())
@@ -275,6 +300,31 @@ def main(argv: list[str] | None = None) -> int:
     reopen.add_argument("--reason", required=True, help="why it is reopened (logged)")
     reopen.add_argument("--user", help="who reopens it (default: the login name)")
     reopen.set_defaults(func=cmd_reopen_year)
+
+    notebooks = commands.add_parser(
+        "notebooks",
+        help="open the analyst's notebooks in JupyterLab (a double click opens a notebook), or "
+        "export them to HTML with --html",
+    )
+    notebooks.add_argument(
+        "names", nargs="*", help="with --html: the notebooks to export (default: all)"
+    )
+    notebooks.add_argument(
+        "--html", metavar="DIR", help="execute the notebooks and write DIR/<name>.<lang>.html"
+    )
+    notebooks.add_argument(
+        "--lang", choices=("nl", "fr"), help="language of the charts (default: $ANNEX_LANG or nl)"
+    )
+    notebooks.add_argument("--port", type=int, help="JupyterLab's port (default: 8888 or next)")
+    notebooks.add_argument(
+        "--jupyter-option",
+        dest="jupyter_options",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="passed on to JupyterLab, e.g. --jupyter-option=--no-browser (repeatable)",
+    )
+    notebooks.set_defaults(func=cmd_notebooks)
 
     args = parser.parse_args(argv)
     return args.func(args)
