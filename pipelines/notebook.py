@@ -659,7 +659,7 @@ def lab_command(extra: Sequence[str] = ()) -> list[str]:
 
 def export_commands(path: Path, out_dir: Path, language: str) -> list[list[str]]:
     """What an analyst runs to mail a notebook: execute it with jupytext, export it with
-    nbconvert. Returns the two commands; the executed .ipynb lands in `out_dir` too."""
+    nbconvert. Returns the two commands; the executed notebook stays beside the HTML."""
     executed = out_dir / f"{path.stem}.{language}.ipynb"
     return [
         [sys.executable, "-m", "jupytext", "--to", "ipynb", "--execute", "-o", str(executed),
@@ -673,7 +673,8 @@ def export_html(
     names: Sequence[str], out_dir: Path, language: str, *, parallel: int = 2
 ) -> tuple[list[Path], dict[str, str]]:
     """Execute the notebooks named (all by default) on the current publication and write each
-    as `<out_dir>/<name>.<language>.html`, charts included. Runs `parallel` notebooks at once.
+    as `<out_dir>/<name>.<language>.html`, charts included, beside the executed notebook
+    (`<name>.<language>.ipynb`, to open with its outputs). Runs `parallel` notebooks at once.
 
     Returns the HTML files written and, by notebook file name, the error of each that failed
     (its last line: the cell's exception, or the command's complaint).
@@ -689,7 +690,6 @@ def export_html(
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 return path, _last_error(done.stderr)
-        (out_dir / f"{path.stem}.{language}.ipynb").unlink(missing_ok=True)
         return path, None
 
     written, failed = [], {}

@@ -12,8 +12,8 @@ to the nightly build.
 
 from __future__ import annotations
 
-import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,8 +25,6 @@ import duckdb
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from pipelines import notebook as nb
 from pipelines.lib.config import PROJECT_ROOT, Settings
@@ -122,13 +120,17 @@ def test_docs_describe_every_notebook():
     assert not undocumented, f"docs/notebooks.md does not mention {undocumented}"
 
 
-# --- execution on the sample warehouse ----------------------------------------------------------
+# --- execution on the sample warehouse, through the analyst's command ----------------------------
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+QUESTION_CODE = re.compile(r"\b[A-Z]+\[SQ\d+\]")
+ANSWER_CODE = re.compile(r"^A[1-6]$")
 
 
 @dataclass
 class Execution:
     notebook: nbformat.NotebookNode
-    error: str | None
+    html: str
 
     def outputs(self) -> list[nbformat.NotebookNode]:
         return [out for cell in self.notebook.cells for out in cell.get("outputs", [])]
@@ -136,43 +138,63 @@ class Execution:
     def text(self) -> str:
         return "\n".join(out.get("text", "") for out in self.outputs() if "text" in out)
 
+    def figures(self) -> list[dict]:
+        return [
+            out["data"][PLOTLY_MIME] for out in self.outputs() if PLOTLY_MIME in out.get("data", {})
+        ]
+
     def charts(self) -> int:
-        return sum(
-            "application/vnd.plotly.v1+json" in out.get("data", {}) for out in self.outputs()
-        )
+        return len(self.figures())
 
 
-async def _execute(path: Path, env: dict[str, str]) -> Execution:
-    notebook = jupytext.read(path)
-    client = NotebookClient(
-        notebook,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT_SECONDS,
-        resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
-    )
-    try:
-        await client.async_execute(env=env)
-    except CellExecutionError as error:
-        return Execution(notebook, str(error))
-    return Execution(notebook, None)
+def _strings(value: object) -> list[str]:
+    """Every string in a chart's JSON (trace names, categories, titles, hover texts)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
-@pytest.fixture(scope="module")
-def executed(sample_build: Settings) -> dict[str, Execution]:
-    """Every notebook executed against the sample warehouse, one kernel each, side by side."""
-    env = {
+def _sample_env(sample_build: Settings, **extra: str) -> dict[str, str]:
+    return {
         **os.environ,
         "ANNEX_WAREHOUSE_DIR": str(sample_build.warehouse_dir),
         "ANNEX_RAW_DIR": str(sample_build.raw_dir),
         "ANNEX_PSEUDONYM_KEY": str(sample_build.pseudonym_key_path),
-        # what JupyterLab renders; spares each output an inline copy of plotly.js
-        "PLOTLY_RENDERER": "plotly_mimetype",
+        **extra,
     }
 
-    async def run_all() -> list[Execution]:
-        return await asyncio.gather(*(_execute(path, env) for path in NOTEBOOKS))
 
-    return dict(zip((path.stem for path in NOTEBOOKS), asyncio.run(run_all()), strict=True))
+@pytest.fixture(scope="module")
+def executed(
+    sample_build: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Execution]:
+    """Every notebook executed against the sample warehouse and exported to HTML by the command
+    docs/notebooks.md gives the analyst (`annex notebooks --html DIR`), which runs
+    `jupytext --to ipynb --execute` as is (the kernel named by the notebook) and nbconvert."""
+    out = tmp_path_factory.mktemp("exported")
+    env = _sample_env(sample_build)
+    env.pop("ANNEX_LANG", None)
+    env.pop("PLOTLY_RENDERER", None)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "annex"), "notebooks", "--html", str(out)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CELL_TIMEOUT_SECONDS * len(NOTEBOOKS),
+    )
+    assert done.returncode == 0, done.stderr
+    return {
+        path.stem: Execution(
+            nbformat.read(out / f"{path.stem}.nl.ipynb", as_version=4),
+            (out / f"{path.stem}.nl.html").read_text(encoding="utf-8"),
+        )
+        for path in NOTEBOOKS
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
@@ -180,7 +202,6 @@ def test_notebook_runs_on_the_sample_warehouse(
     path: Path, executed: dict[str, Execution], sample_build: Settings
 ):
     execution = executed[path.stem]
-    assert execution.error is None, f"{path.name} failed:\n{execution.error}"
     text = execution.text()
     with read_publication(sample_build) as con:
         published = {
@@ -198,6 +219,76 @@ def test_notebook_runs_on_the_sample_warehouse(
         assert path.stem in SECTION_TABLES, f"{path.name} found a table missing:\n{text}"
     else:
         assert execution.charts() > 0, f"{path.name} drew no chart"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_exported_html_keeps_every_chart(path: Path, executed: dict[str, Execution]):
+    execution = executed[path.stem]
+    assert execution.html.count("Plotly.newPlot(") == execution.charts() > 0, (
+        f"{path.name}: the HTML export draws {execution.html.count('Plotly.newPlot(')} of its "
+        f"{execution.charts()} charts"
+    )
+    # plotly.js itself, embedded once (no network needed to open the mailed file)
+    assert execution.html.count("* plotly.js v") == 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_charts_use_the_project_theme_and_dutch(path: Path, executed: dict[str, Execution]):
+    from pipelines.lib.outputs.charts import COLORS, FONT
+
+    for figure in executed[path.stem].figures():
+        layout = figure["layout"]
+        assert layout["template"]["layout"]["font"]["family"] == FONT
+        assert layout["template"]["layout"]["colorway"][0] == COLORS["bar"]
+        assert layout["template"]["layout"]["separators"] == ",."  # 1.234,5
+        title = layout["title"]["text"]
+        assert title in {text["nl"] for text in nb.LABELS.values()} or title.startswith(
+            ("Antwoorden per vraag, bevraging van ", "Gemiddelde tevredenheid per groep")
+        ), f"{path.name}: chart title {title!r} is not one of the Dutch texts"
+
+
+def test_survey_charts_name_questions_and_answers_by_the_codebook(
+    executed: dict[str, Execution], sample_build: Settings
+):
+    execution = executed["survey"]
+    strings = [text for figure in execution.figures() for text in _strings(figure["data"])]
+    strings += [text for figure in execution.figures() for text in _strings(figure["layout"])]
+    codes = sorted(
+        {text for text in strings if ANSWER_CODE.match(text) or QUESTION_CODE.search(text)}
+    )
+    assert not codes, f"answer or question codes in the survey's charts: {codes}"
+    with read_publication(sample_build) as con:
+        questions = [
+            row[0]
+            for row in con.execute(
+                "select distinct text_nl from annex.survey_distribution "
+                "where question_type = 'likert5'"
+            ).fetchall()
+        ]
+    assert questions and all(question in strings for question in questions)
+    assert {"Zeer ontevreden", "Zeer tevreden", "Weet niet of niet van toepassing"} <= set(strings)
+    # the single-choice answers as the codebook's question lists them
+    assert {"werknemer", "zelfstandige", "Hoe werkt u via Smart?"} <= set(strings)
+    assert "Zeer tevreden" in execution.html and not QUESTION_CODE.search(execution.html)
+    printed = execution.text()
+    assert not QUESTION_CODE.search(printed), printed
+
+
+def test_data_quality_counts_the_quarantine_as_the_build_summary(
+    executed: dict[str, Execution], sample_build: Settings
+):
+    with read_publication(sample_build) as con:
+        total = con.execute("select count(*) from quality.quarantine").fetchone()[0]
+        on_reading = con.execute(
+            "select sum(rows_quarantined) from quality.ingest_files"
+        ).fetchone()[0]
+    assert total > on_reading > 0  # the sample quarantines rows both on reading and afterwards
+    text = executed["data_quality"].text()
+    assert (
+        f"{total} rows quarantined (as the build's summary counts them): {on_reading} on reading"
+        in text
+    ), text
+    assert f"and {total - on_reading} afterwards" in text
 
 
 # --- the helper -----------------------------------------------------------------------------------
@@ -327,3 +418,164 @@ def test_a_kernel_holding_the_publication_does_not_break_the_build(
     assert after["helper"] == "12", "the helper's next query reads the new publication"
     with read_publication(settings) as con:
         assert con.execute(MEMBERS).fetchone()[0] == 12
+
+
+# --- the analyst's language, and the codebook's texts ------------------------------------------
+
+
+def test_every_label_has_dutch_and_french():
+    incomplete = [key for key, text in nb.LABELS.items() if set(text) != {"nl", "fr"}]
+    assert not incomplete and all(all(text.values()) for text in nb.LABELS.values())
+
+
+def test_charts_speak_french_when_the_analyst_asks(monkeypatch: pytest.MonkeyPatch):
+    import pandas as pd
+
+    monkeypatch.setenv("ANNEX_LANG", "fr")
+    assert nb.labels()["year"] == "Année"
+    assert nb.translate(pd.Series(["resignation", "mystery", None]), "reason").tolist()[:2] == [
+        "Démission",
+        "mystery",
+    ]
+    assert nb.survey_name("2024-03_arbeidsomstandigheden") == "enquête de mars 2024"
+    distribution = pd.DataFrame(
+        {
+            "question_column": ["WC[SQ001]", "STATUS", "STATUS"],
+            "question_type": ["likert5", "single", "single"],
+            "text_nl": ["Hoe tevreden?", "Hoe werkt u? (A1 werknemer, A2 zelfstandige)"]
+            + ["Hoe werkt u? (A1 werknemer, A2 zelfstandige)"],
+            "text_fr": ["Satisfait·e ?", "Comment ? (A1 salarié·e, A2 indépendant·e)"]
+            + ["Comment ? (A1 salarié·e, A2 indépendant·e)"],
+            "answer_code": ["A6", "A2", "A9"],
+        }
+    )
+    texts = nb.survey_texts(distribution)
+    assert texts["question"].tolist() == ["Satisfait·e ?", "Comment ?", "Comment ?"]
+    assert texts["answer"].tolist() == ["Ne sait pas ou sans objet", "indépendant·e", "A9"]
+    groups = nb.group_texts(
+        pd.DataFrame(
+            {
+                "theme": ["overall", "working_conditions", "overall"],
+                "breakdown": ["STATUS", "language", "STATUS"],
+                "group_value": ["A1", "nl", "(no answer)"],
+            }
+        ),
+        distribution,
+    )
+    assert groups["breakdown_text"].tolist() == ["Comment ?", "Langue des réponses", "Comment ?"]
+    assert groups["group"].tolist() == ["salarié·e", "Néerlandais", "Pas de réponse"]
+    assert groups["theme"].tolist() == [
+        "Toutes les questions",
+        "Conditions de travail",
+        "Toutes les questions",
+    ]
+
+
+def test_the_project_theme_follows_the_language(monkeypatch: pytest.MonkeyPatch):
+    import plotly.io as pio
+
+    monkeypatch.delenv("PLOTLY_RENDERER", raising=False)
+    renderer, template = pio.renderers.default, pio.templates.default
+    try:
+        monkeypatch.setenv("ANNEX_LANG", "fr")
+        nb.use_project_charts()
+        assert pio.templates.default == f"plotly_white+{nb.TEMPLATE}"
+        assert pio.templates[nb.TEMPLATE].layout.separators == ",\u202f"  # 1 234,5
+        # the HTML renderer beside JupyterLab's mimetype: what an HTML export keeps
+        assert pio.renderers.default == nb.RENDERER == "plotly_mimetype+notebook"
+    finally:
+        pio.renderers.default, pio.templates.default = renderer, template
+
+
+def test_an_unknown_language_is_named_with_what_to_set(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANNEX_LANG", "de")
+    with pytest.raises(ValueError, match="ANNEX_LANG='de'.*set ANNEX_LANG=nl or ANNEX_LANG=fr"):
+        nb.t("col.year")
+
+
+def test_annex_notebooks_names_an_unknown_notebook(capsys: pytest.CaptureFixture[str], tmp_path):
+    from pipelines.cli import main
+
+    assert main(["notebooks", "--html", str(tmp_path), "budget"]) == 2
+    err = capsys.readouterr().err
+    assert "budget: no such notebook" in err and "survey" in err
+    assert not list(tmp_path.iterdir())
+
+
+# --- JupyterLab as `annex notebooks` starts it ---------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_annex_notebooks_starts_jupyterlab_that_opens_notebooks_with_a_double_click(
+    sample_build: Settings, tmp_path: Path
+):
+    """The server `annex notebooks` starts (not the test's own settings): its settings API says
+    a double click opens a .py with jupytext's notebook viewer, the contents API serves
+    notebooks/survey.py as a notebook naming the python3 kernel, and that kernel is this
+    environment's Python. SIGTERM stops it."""
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    port, token = _free_port(), "annex-test"
+    # a home of its own: the analyst's own JupyterLab settings are not the ones tested
+    env = _sample_env(sample_build, HOME=str(tmp_path), JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"))
+    env["JUPYTER_DATA_DIR"] = str(tmp_path / "data")
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "annex"),
+            "notebooks",
+            "--port",
+            str(port),
+            "--jupyter-option=--no-browser",
+            "--jupyter-option=--allow-root",
+            f"--jupyter-option=--IdentityProvider.token={token}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def get(path: str) -> dict:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"token {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                get("/api/status")
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "JupyterLab did not start within 120 s"
+                time.sleep(1)
+        viewer = get("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+        assert viewer["schema"]["properties"]["defaultViewers"]["default"] == {
+            "python": "Jupytext Notebook"
+        }
+        survey = get("/api/contents/survey.py?content=1")
+        assert survey["type"] == "notebook"
+        assert survey["content"]["metadata"]["kernelspec"]["name"] == "python3"
+        kernels = get("/api/kernelspecs")["kernelspecs"]
+        assert kernels["python3"]["spec"]["language"] == "python"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
