@@ -70,7 +70,7 @@ if responses is not None:
         hover_data=["responses", "members_on_first_complete_date", "incomplete_responses"],
         title=nb.t("title.response_rate"),
         labels=nb.labels(),
-    ).update_layout(yaxis={"tickformat": ".0%"}).show()
+    ).update_layout(yaxis={"tickformat": ".1%"}).show()  # rates under 1% are common
     for survey in responses.itertuples():
         rate = "unknown" if pd.isna(survey.response_rate) else f"{survey.response_rate:.1%}"
         print(
