@@ -43,6 +43,23 @@ def raw_state(settings: Settings) -> tuple[str, float | None]:
     return digest.hexdigest(), newest
 
 
+def built_since_last_change(settings: Settings) -> bool:
+    """Whether the publication was written after every change to the raw folder: no file that
+    may be an export written, copied in (its inode's change time) or removed (its folder's
+    modification time) since. Then the raw folder is as the last build left it."""
+    try:
+        published = settings.publication_path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if not settings.raw_dir.is_dir():
+        return False
+    changed = [settings.raw_dir.stat().st_mtime]
+    for path in candidate_files(settings.raw_dir):
+        stat = path.stat()
+        changed += [stat.st_mtime, stat.st_ctime, path.parent.stat().st_mtime]
+    return max(changed) < published
+
+
 def _copying(newest: float | None) -> str | None:
     """Why to wait, when a raw file changed less than QUIET_SECONDS ago; else None. A time
     further in the future than that (a share with a skewed clock) says nothing: no wait."""
@@ -77,10 +94,22 @@ def nightly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipRea
     f"been quiet for {QUIET_SECONDS} s (a copy may still be running before).",
 )
 def raw_exports_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    fingerprint, newest = raw_state(Settings.from_env())
+    settings = Settings.from_env()
+    fingerprint, newest = raw_state(settings)
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no raw export changed")
+    # a first look (a new instance): the folder as the last build left it needs no build
+    if context.cursor is None and built_since_last_change(settings):
+        return dg.SensorResult(
+            skip_reason="the raw folder is as the last build left it (no export written, "
+            f"added or removed since {settings.publication_path} was published)",
+            cursor=fingerprint,
+        )
     waiting = _copying(newest)
     if waiting:  # the cursor stays: the next evaluation looks again
         return dg.SensorResult(skip_reason=waiting)
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)
+    # no run key: a folder put back as it was some builds ago is a change to build too
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(tags={"annex/raw_state": fingerprint[:16]})],
+        cursor=fingerprint,
+    )
