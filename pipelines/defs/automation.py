@@ -1,12 +1,15 @@
-"""The nightly build, and a build whenever a raw export changes."""
+"""The nightly build, a build whenever a raw export changes, and an alert when a build does
+not publish."""
 
 import hashlib
 import time
 
 import dagster as dg
 
+from pipelines.alerts import send_alert
 from pipelines.lib.config import Settings
 from pipelines.lib.rawfiles import candidate_files
+from pipelines.lib.run_alerts import BUILD_JOBS, meant_to_publish, published, run_alert
 
 annex_build = dg.define_asset_job(
     "annex_build",
@@ -113,3 +116,45 @@ def raw_exports_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         run_requests=[dg.RunRequest(tags={"annex/raw_state": fingerprint[:16]})],
         cursor=fingerprint,
     )
+
+
+def _alert(context: dg.RunStatusSensorContext, run: dg.DagsterRun, what: str) -> None:
+    for said in send_alert(run_alert(context.instance, run, what)):
+        context.log.info(said)
+
+
+@dg.run_failure_sensor(
+    name="alert_on_failed_build",
+    monitor_all_code_locations=True,  # `annex build` on the server records runs of no location
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Alerts the operator (docs/operations.md) when a build fails: a step that "
+    "stopped, or a blocking check that held the publication back.",
+)
+def alert_on_failed_build(context: dg.RunFailureSensorContext) -> None:
+    if context.dagster_run.job_name in BUILD_JOBS:
+        _alert(context, context.dagster_run, "failed")
+
+
+@dg.run_status_sensor(
+    name="alert_on_stopped_build",
+    run_status=dg.DagsterRunStatus.CANCELED,
+    monitor_all_code_locations=True,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Alerts the operator when a build is stopped before it published.",
+)
+def alert_on_stopped_build(context: dg.RunStatusSensorContext) -> None:
+    if context.dagster_run.job_name in BUILD_JOBS:
+        _alert(context, context.dagster_run, "was stopped")
+
+
+@dg.run_status_sensor(
+    name="alert_on_unpublished_build",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitor_all_code_locations=True,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Alerts the operator when a build that was to publish ended without doing so.",
+)
+def alert_on_unpublished_build(context: dg.RunStatusSensorContext) -> None:
+    run = context.dagster_run
+    if meant_to_publish(run) and not published(context.instance, run.run_id):
+        _alert(context, run, "ended without publishing")
