@@ -102,3 +102,17 @@ def test_a_folder_put_back_as_it_was_builds_again(settings):
     _aged(export)
     first = sensor(dg.build_sensor_context(cursor=None))
     assert [request.run_key for request in first.run_requests] == [None]
+
+
+def test_an_empty_raw_folder_starts_no_build(settings):
+    sensor = defs().resolve_sensor_def("raw_exports_changed")
+    (settings.raw_dir / ".DS_Store").write_bytes(b"\0")
+    empty = sensor(dg.build_sensor_context(cursor=None))
+    assert not empty.run_requests
+    assert empty.skip_reason.skip_message == (
+        f"no export in {settings.raw_dir} (docs/raw-exports.md)"
+    )
+    export = settings.raw_dir / "register.csv"
+    export.write_text("cooperator_register_number\n1\n")
+    _aged(export)
+    assert len(sensor(dg.build_sensor_context(cursor=empty.cursor)).run_requests) == 1

@@ -101,6 +101,10 @@ def raw_exports_changed(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint, newest = raw_state(settings)
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no raw export changed")
+    if newest is None:  # a build would only say so
+        return dg.SensorResult(
+            skip_reason=f"no export in {settings.raw_dir} (docs/raw-exports.md)", cursor=fingerprint
+        )
     # a first look (a new instance): the folder as the last build left it needs no build
     if context.cursor is None and built_since_last_change(settings):
         return dg.SensorResult(

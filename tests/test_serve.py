@@ -1,0 +1,136 @@
+"""`annex serve`, the nightly service, started, stopped and restarted as an operator does."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+from pipelines.lib.build import run_build
+from tests.listeners import http_listener
+
+ANNEX = Path(sys.executable).parent / "annex"
+AUTOMATION = {
+    "nightly_annex_build",
+    "raw_exports_changed",
+    "alert_on_failed_build",
+    "alert_on_stopped_build",
+    "alert_on_unpublished_build",
+}
+STATE = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+  schedules { name scheduleState { status } }
+  sensors { name sensorState { status ticks(limit: 1) { timestamp } } } } } }
+  runsOrError { ... on Runs { results { runId jobName status } } } }"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _ask(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]
+
+
+def _wait(what: str, test, seconds: float, log: Path):  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if found := test():
+                return found
+        except OSError:
+            pass
+        time.sleep(1)
+    raise AssertionError(f"{what} not seen within {seconds} s; service log:\n{log.read_text()}")
+
+
+def _start(port: int, home: Path, log: Path) -> subprocess.Popen:
+    with log.open("a") as out:
+        return subprocess.Popen(
+            [str(ANNEX), "serve", "--port", str(port), "--home", str(home)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # as a service manager starts it: no terminal's signals
+        )
+
+
+def _stop_within_ten_seconds(service: subprocess.Popen) -> None:
+    tree = psutil.Process(service.pid).children(recursive=True)
+    assert len(tree) >= 4  # the webserver, the daemon and a code server each
+    started = time.monotonic()
+    service.send_signal(signal.SIGTERM)
+    assert service.wait(timeout=10) == 0
+    assert time.monotonic() - started < 10
+    left = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [p.cmdline() for p in left]
+
+
+def _state(port: int) -> tuple[dict, list]:
+    data = _ask(port, STATE)
+    (repository,) = data["repositoriesOrError"]["nodes"]
+    automation = {s["name"]: s["scheduleState"]["status"] for s in repository["schedules"]}
+    automation |= {s["name"]: s["sensorState"] for s in repository["sensors"]}
+    return automation, data["runsOrError"]["results"]
+
+
+def test_the_service_keeps_its_runs_and_automation_across_a_restart_and_alerts_once(
+    settings, tmp_path, monkeypatch
+):
+    home, log, port = tmp_path / "dagster", tmp_path / "serve.log", _free_port()
+    with http_listener(seconds=900) as (url, posted):
+        monkeypatch.setenv("ANNEX_ALERT_WEBHOOK_URL", url)
+        service = _start(port, home, log)
+        try:
+            _wait("the UI", lambda: "annex serve: Dagster UI" in log.read_text(), 300, log)
+            assert "telemetry:\n  enabled: false" in (home / "dagster.yaml").read_text()
+            # a build on the server (raw/ holds no export: it fails) goes into the instance
+            monkeypatch.setenv("DAGSTER_HOME", str(home))
+            assert not run_build(settings, progress=lambda _line: None).published
+            _wait("the alert", lambda: posted, 240, log)
+            automation, runs = _state(port)
+            assert [(r["jobName"], r["status"]) for r in runs] == [("annex_build", "FAILURE")]
+        finally:
+            _stop_within_ten_seconds(service)
+        restarted_at = time.time()
+        service = _start(port, home, log)
+        try:
+            _wait("the UI again", lambda: log.read_text().count("Dagster UI") == 2, 300, log)
+            automation, runs_after = _state(port)
+            assert runs_after == runs
+            assert set(automation) == AUTOMATION
+            assert automation["nightly_annex_build"] == "RUNNING"
+            assert {
+                automation[name]["status"] for name in AUTOMATION - {"nightly_annex_build"}
+            } == {"RUNNING"}
+
+            def alert_sensor_looked_again() -> bool:
+                ticks = _state(port)[0]["alert_on_failed_build"]["ticks"]
+                return bool(ticks) and ticks[0]["timestamp"] > restarted_at
+
+            _wait(
+                "the alert sensor's first look after the restart",
+                alert_sensor_looked_again,
+                240,
+                log,
+            )
+        finally:
+            _stop_within_ten_seconds(service)
+        assert len(posted) == 1  # the failed run alerted once, not again after the restart
+    alert = json.loads(posted[0])
+    assert alert["subject"] == "coop-annex: the annex build failed, nothing published"
+    assert "step register_snapshot failed: " in alert["body"]
+    assert f"http://127.0.0.1:{port}/runs/{runs[0]['runId']}" in alert["body"]
