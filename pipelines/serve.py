@@ -52,7 +52,10 @@ def prepare_instance(home: Path) -> list[str]:
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(INSTANCE_TEMPLATE, config)
+        # the two units of a service manager may both start at once: one whole file wins
+        partial = config.with_name(f".dagster.yaml.{os.getpid()}")
+        shutil.copyfile(INSTANCE_TEMPLATE, partial)
+        partial.replace(config)
         return [f"instance configuration written: {config} (from {INSTANCE_TEMPLATE})"]
     try:
         settings = yaml.safe_load(config.read_text()) or {}
