@@ -33,7 +33,7 @@ INSTANCE_TEMPLATE = PROJECT_ROOT / "deploy" / "dagster.yaml"
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"
 SERVICES = ("webserver", "daemon")
 # Dagster's own shutdown gets this long; what is left then is killed: all within 10 s.
-GRACE_SECONDS = 6.0
+GRACE_SECONDS = 5.0
 KILL_WAIT_SECONDS = 2.0
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -120,7 +120,7 @@ def serve(
         if not ready and _answers(f"http://{host}:{port}/server_info"):
             ready = True
             say(f"Dagster UI: {env[UI_URL_VAR]}")
-        time.sleep(0.5 if ready else 1.0)
+        time.sleep(0.2 if ready else 1.0)
     if stop_signal:
         say(f"{signal.Signals(stop_signal[0]).name} received: stopping")
     started = time.monotonic()
@@ -141,7 +141,8 @@ def stop(children: Sequence[subprocess.Popen]) -> None:
         time.sleep(0.1)
     left = _tree(me)
     if left:
-        say(f"killed after {GRACE_SECONDS:.0f} s: {', '.join(_named(p) for p in left)}")
+        names = ", ".join(_named(process) for process in left)
+        say(f"still running after {GRACE_SECONDS:.0f} s, so killed: {names}")
     for process in left:
         _signal(process, signal.SIGKILL)
     psutil.wait_procs(left, timeout=KILL_WAIT_SECONDS)
