@@ -33,8 +33,8 @@ INSTANCE_TEMPLATE = PROJECT_ROOT / "deploy" / "dagster.yaml"
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"
 SERVICES = ("webserver", "daemon")
 # Dagster's own shutdown gets this long; what is left then is killed: all within 10 s.
-GRACE_SECONDS = 5.0
-KILL_WAIT_SECONDS = 2.0
+GRACE_SECONDS = 4.0
+KILL_WAIT_SECONDS = 1.5
 PR_SET_CHILD_SUBREAPER = 36
 
 
