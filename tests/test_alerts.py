@@ -109,3 +109,41 @@ def test_a_channel_that_does_not_answer_or_is_misconfigured_is_logged_not_raised
     assert said[1] == (
         "alert not e-mailed: ANNEX_ALERT_SMTP_PORT='twenty-five': write a port number, e.g. 587"
     )
+
+
+def test_a_stopped_build_alerts_and_a_subset_that_was_not_to_publish_does_not(
+    settings, monkeypatch
+):
+    from pipelines.lib.run_alerts import meant_to_publish
+
+    definitions = defs()
+    job = definitions.resolve_job_def("annex_build")
+    sensor = definitions.resolve_sensor_def("alert_on_stopped_build")
+    with http_listener() as (url, posted), dg.instance_for_test() as instance:
+        monkeypatch.setenv("ANNEX_ALERT_WEBHOOK_URL", url)
+
+        def tick(cursor: str | None) -> str | None:
+            with dg.build_sensor_context(
+                instance=instance, cursor=cursor, definitions=definitions
+            ) as context:
+                sensor.evaluate_tick(context)
+                return context.cursor
+
+        cursor = tick(None)
+        run = instance.create_run_for_job(
+            job_def=job, tags={"dagster/sensor_name": "raw_exports_changed"}
+        )
+        instance.report_run_canceled(run)
+        tick(cursor)
+        assert len(posted) == 1
+        charts_only = instance.create_run_for_job(
+            job_def=job, asset_selection=frozenset({dg.AssetKey(["outputs", "charts"])})
+        )
+    alert = json.loads(posted[0])
+    assert alert["subject"] == "coop-annex: the annex build was stopped, nothing published"
+    assert alert["body"].startswith(
+        f"The build run {run.run_id[:8]} of job annex_build (started by the sensor "
+        "raw_exports_changed"
+    )
+    assert meant_to_publish(run)
+    assert not meant_to_publish(charts_only)
