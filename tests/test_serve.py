@@ -134,3 +134,39 @@ def test_the_service_keeps_its_runs_and_automation_across_a_restart_and_alerts_o
     assert alert["subject"] == "coop-annex: the annex build failed, nothing published"
     assert "step register_snapshot failed: " in alert["body"]
     assert f"http://127.0.0.1:{port}/runs/{runs[0]['runId']}" in alert["body"]
+
+
+def test_telemetry_is_off_in_the_service_instance_and_in_dg_devs_temporary_one(
+    tmp_path, monkeypatch
+):
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    from pipelines.lib.config import PROJECT_ROOT
+    from pipelines.serve import prepare_instance
+
+    home = tmp_path / "dagster"
+    said = prepare_instance(home)
+    assert said == [
+        f"instance configuration written: {home / 'dagster.yaml'} "
+        f"(from {PROJECT_ROOT / 'deploy' / 'dagster.yaml'})"
+    ]
+    assert prepare_instance(home) == []  # written once; never over the operator's own
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the storage's folder, as the service sets
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        assert not instance.telemetry_enabled
+        assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
+        assert instance.run_monitoring_enabled
+    # `dg dev` without DAGSTER_HOME: a temporary folder, configured from the working folder
+    temporary = tmp_path / ".tmp_dagster_home_x"
+    temporary.mkdir()
+    ref = InstanceRef.from_dir(str(temporary), config_dir=str(PROJECT_ROOT))
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        assert not instance.telemetry_enabled
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "dagster.yaml").write_text("run_monitoring:\n  enabled: true\n")
+    assert prepare_instance(own) == [
+        f"{own / 'dagster.yaml'}: Dagster's telemetry is on; add `telemetry: {{enabled: false}}` "
+        f"as in {PROJECT_ROOT / 'deploy' / 'dagster.yaml'}"
+    ]
