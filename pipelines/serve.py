@@ -70,6 +70,33 @@ def prepare_instance(home: Path) -> list[str]:
     return []
 
 
+INTERRUPTED = "the service stopped while this run was in progress (annex serve)"
+
+
+def fail_interrupted_runs() -> list[str]:
+    """Mark failed the runs this service launched that are still marked in progress, when
+    none of them can be running (the service stopped, or ended without stopping them: a
+    reboot). Dagster's default launcher cannot tell that a run's process died: such a run
+    would stay in progress for ever, and hold the queue (one run at a time) with it. Runs of
+    `annex build`, in their own process and launched by no code location, are left alone.
+    Their failure is alerted like any other."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    in_progress = [
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
+    said = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=in_progress)):
+        if run.remote_job_origin is None:
+            continue
+        instance.report_run_failed(run, INTERRUPTED)
+        said.append(f"run {run.run_id[:8]} ({run.job_name}) marked failed: {INTERRUPTED}")
+    return said
+
+
 def commands(host: str, port: int, only: str | None = None) -> dict[str, list[str]]:
     """The command line of each service, with this interpreter's Dagster."""
     scripts = Path(sys.executable).parent
@@ -89,7 +116,12 @@ def serve(
     home = home or default_home()
     for note in prepare_instance(home):
         say(note)
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    os.environ["DAGSTER_HOME"] = str(home)  # for the children, and this process's own look
+    env = dict(os.environ)
+    runs_here = only in (None, "daemon")  # the daemon launches every run, the UI's too
+    if runs_here:
+        for note in fail_interrupted_runs():  # left by a service that never stopped them
+            say(note)
     env.setdefault(UI_URL_VAR, f"http://{host}:{port}")
     stop_signal: list[int] = []
 
@@ -125,6 +157,9 @@ def serve(
         say(f"{signal.Signals(stop_signal[0]).name} received: stopping")
     started = time.monotonic()
     stop(list(children.values()))
+    if runs_here:
+        for note in fail_interrupted_runs():
+            say(note)
     say(f"stopped in {time.monotonic() - started:.1f} s")
     return status
 

@@ -170,3 +170,43 @@ def test_telemetry_is_off_in_the_service_instance_and_in_dg_devs_temporary_one(
         f"{own / 'dagster.yaml'}: Dagster's telemetry is on; add `telemetry: {{enabled: false}}` "
         f"as in {PROJECT_ROOT / 'deploy' / 'dagster.yaml'}"
     ]
+
+
+def test_a_run_the_service_left_in_progress_is_marked_failed_an_annex_build_is_not(
+    tmp_path, monkeypatch
+):
+    import dagster as dg
+    from dagster._core.remote_origin import (
+        RegisteredCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.test_utils import create_run_for_test
+
+    from pipelines.serve import fail_interrupted_runs, prepare_instance
+
+    home = tmp_path / "dagster"
+    prepare_instance(home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    origin = RemoteJobOrigin(
+        RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("coop-annex"), "__repository__"),
+        "annex_build",
+    )
+    with dg.DagsterInstance.get() as instance:
+        launched = create_run_for_test(
+            instance,
+            job_name="annex_build",
+            status=dg.DagsterRunStatus.STARTED,
+            remote_job_origin=origin,
+        )
+        in_process = create_run_for_test(
+            instance, job_name="annex_build", status=dg.DagsterRunStatus.STARTED
+        )
+        said = fail_interrupted_runs()
+        assert said == [
+            f"run {launched.run_id[:8]} (annex_build) marked failed: the service stopped while "
+            "this run was in progress (annex serve)"
+        ]
+        assert instance.get_run_by_id(launched.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(in_process.run_id).status == dg.DagsterRunStatus.STARTED
+        assert fail_interrupted_runs() == []
