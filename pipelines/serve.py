@@ -3,8 +3,8 @@
 
 Each of the two is a child process that starts its own code server; on a stop signal both are
 asked to stop as Dagster stops them itself (SIGINT), and whatever is left of the process tree
-after a grace period (a code server, a build in progress) is killed, so that the service ends
-within STOP_SECONDS leaving no process behind. Orphaned grandchildren are re-parented to this
+after GRACE_SECONDS (a code server, a build in progress) is killed, so that the service ends
+within 10 s leaving no process behind. Orphaned grandchildren are re-parented to this
 process (a Linux child subreaper), so it sees them to the end.
 """
 
@@ -31,7 +31,6 @@ from pipelines.lib.config import PROJECT_ROOT
 
 INSTANCE_TEMPLATE = PROJECT_ROOT / "deploy" / "dagster.yaml"
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"
-SERVICES = ("webserver", "daemon")
 # Dagster's own shutdown gets this long; what is left then is killed: all within 10 s.
 GRACE_SECONDS = 4.0
 KILL_WAIT_SECONDS = 1.5
