@@ -250,6 +250,13 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pipelines.serve import default_home, serve
+
+    home = Path(args.home).expanduser().resolve() if args.home else default_home()
+    return serve(host=args.host, port=args.port, home=home, only=args.only)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="annex", description=__doc__)
     parser.add_argument("--version", action="version", version=version_text())
@@ -325,6 +332,28 @@ def main(argv: list[str] | None = None) -> int:
         help="passed on to JupyterLab, e.g. --jupyter-option=--no-browser (repeatable)",
     )
     notebooks.set_defaults(func=cmd_notebooks)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the nightly service: the Dagster UI and the daemon (schedule, sensors, "
+        "alerts) on a persistent instance, until SIGTERM or Ctrl-C",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the UI's address (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=3000, help="the UI's port (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--home",
+        help="the instance folder (default: $DAGSTER_HOME, else ~/.local/state/coop-annex/dagster)",
+    )
+    serve.add_argument(
+        "--only",
+        choices=("webserver", "daemon"),
+        help="run one of the two (a service manager running them as two units)",
+    )
+    serve.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -123,8 +123,8 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
     A step costs Dagster ~0.1 s of its own, so the models of one domain share a step; the
     asset graph still shows every table. A subset run makes only the selected models. A failed
     blocking check stops the models that depend on its table, and fails the step when it ends,
-    so that nothing downstream (publication included) runs. Models of a private schema (keyed
-    by member number) show no preview.
+    so that nothing downstream (publication included) runs. Every model, a view too, shows its
+    row count; models of a private schema (keyed by member number) show no preview.
     """
     loaded = [(sql_model(m.relative), m) for m in models]
     by_table = {model.qualified_name: (model, m) for model, m in loaded}
@@ -168,12 +168,7 @@ def sql_model_assets(name: str, *, group: str, models: Sequence[Model]) -> dg.As
                     continue
                 kept = _make_model(con, model, reuse=warehouse.reuse_unchanged)
                 extra = spec.after(con) if spec.after else {}
-                metadata = table_metadata(
-                    con,
-                    table,
-                    preview=model.schema not in PRIVATE_SCHEMAS,
-                    count=not model.is_view,
-                )
+                metadata = table_metadata(con, table, preview=model.schema not in PRIVATE_SCHEMAS)
                 yield dg.MaterializeResult(
                     asset_key=key_of(table), metadata=metadata | extra | {"unchanged": kept}
                 )

@@ -12,10 +12,10 @@ def table_metadata(
     *,
     preview: bool = True,
     preview_rows: int = 10,
-    count: bool = True,
 ) -> dict[str, object]:
-    """Metadata for a materialised table. `preview=False` for tables holding personal data or
-    member numbers; `count=False` for a view (counting would compute it)."""
+    """Metadata for a materialised table or view: its columns, row count and first rows.
+    `preview=False` for tables holding personal data or member numbers (the run log keeps
+    every preview). A view is counted too: DuckDB reads only what the count needs."""
     columns = con.execute(
         "select column_name, data_type, comment from duckdb_columns() "
         "where schema_name || '.' || table_name = ? order by column_index",
@@ -29,8 +29,6 @@ def table_metadata(
         ),
         "dagster/table_name": table,
     }
-    if not count:
-        return metadata
     rows = int(con.execute(f"select count(*) from {table}").fetchone()[0])
     metadata["dagster/row_count"] = rows
     if preview and rows:

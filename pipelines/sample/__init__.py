@@ -15,6 +15,9 @@ from pipelines.lib.rawfiles import candidate_files
 # its size and modification time, so that the sample can be written again over its own files
 # but never over an export put there since (`foreign_files`).
 MARKER = ".sample.json"
+# Folders of files kept by hand (the secretariat's governance facts, the author's annex text),
+# edited or added beside the sample as a matter of course: no export of another system.
+HAND_KEPT = ("governance", "narrative")
 
 
 def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
@@ -54,8 +57,10 @@ def foreign_files(out_dir: Path) -> list[Path]:
 def sample_mix(raw_dir: Path) -> str | None:
     """A warning when `raw_dir` holds some of the sample's exports, as it wrote them, beside
     exports that are not the sample's (real exports dropped in beside the sample that the
-    README's first command wrote): the build would read both."""
+    README's first command wrote): the build would read both. A hand-kept file (under
+    `HAND_KEPT`), edited or added, is no such export."""
     sample, foreign = _sample_and_foreign(raw_dir)
+    foreign = [path for path in foreign if path.relative_to(raw_dir).parts[0] not in HAND_KEPT]
     if not sample or not foreign:
         return None
     many = len(foreign) > 1
