@@ -31,9 +31,10 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,8 +43,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from pipelines.lib.hashing import sha256_of
-from pipelines.lib.rawfiles import never_an_export
+from pipelines.lib.hashing import csv_records_of, sha256_of
+from pipelines.lib.rawfiles import ExportError, never_an_export, require_export
 from pipelines.lib.warehouse import (
     error_summary,
     insertion_order,
@@ -84,14 +85,6 @@ EXCEL_DATE_SQL = (
     "else coalesce(try_cast(try_cast({v} as timestamp) as date), "
     "try_cast(try_strptime({v}, '%d/%m/%Y') as date)) end"
 )
-
-
-class ExportError(Exception):
-    """An export cannot be used as it is; the message names the file and the column/row/key.
-
-    Raised `from None`: the message carries the underlying error's text, and the build reports
-    the innermost error of a chain.
-    """
 
 
 @dataclass(frozen=True)
@@ -228,6 +221,9 @@ class StagedFile:
     # which rows are unusable and why.
     typed_rows: str | None = None
     typed_by_reader: frozenset[str] = frozenset()
+    # Given the records the reader returned, why they are not all the file holds (a sentence),
+    # or None: the reader may give up on a record without a word (see `records_check`).
+    verify_records: Callable[[int], str | None] | None = None
 
 
 @dataclass
@@ -260,6 +256,10 @@ class ExportInputs:
 
     @classmethod
     def of(cls, paths: Sequence[Path], raw_dir: Path, *extra: str) -> ExportInputs:
+        """The files' names and hashes; an ExportError when one may not be read (a link out
+        of the raw folder, a device: see `rawfiles.check_export`)."""
+        for path in paths:
+            require_export(path, raw_dir, display_name(path, raw_dir))
         return cls(
             [display_name(path, raw_dir) for path in paths],
             [sha256_of(path) for path in paths],
@@ -391,15 +391,89 @@ def _header_names(cells: Sequence[str], display: str, blank_ok: bool = False) ->
     return names
 
 
+# The longest header a CSV may have; and the longest line the exact recount reads (DuckDB's own
+# limit on a line): beyond, the record is one no reader here would return.
+MAX_HEADER_BYTES = 1 << 20
+MAX_LINE_BYTES = 1 << 21
+csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's default (128 KiB) is below a line's
+
+
 def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
-    """The header record of a CSV, or an ExportError naming the file."""
+    """The header record of a CSV, or an ExportError naming the file. At most
+    MAX_HEADER_BYTES are read: a header line of a gigabyte is an error, not a gigabyte held."""
     encoding = "utf-8-sig" if spec.encoding.lower().startswith("utf-8") else spec.encoding
-    try:
-        with open(path, encoding=encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=spec.delimiter), None)
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {spec.encoding} ({exc.reason})") from None
+    problem = None
+    header: list[str] | None = None
+    with open(path, "rb") as handle:
+        start = handle.read(MAX_HEADER_BYTES + 1)
+    # a header ends at the first line break (a header has no quoted line breaks)
+    end = start.find(b"\n")
+    if end < 0 and len(start) > MAX_HEADER_BYTES:
+        problem = f"the header (row 1) is longer than {MAX_HEADER_BYTES // 1024} KiB: not an export"
+    else:
+        line = start if end < 0 else start[: end + 1]
+        try:
+            text = line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            problem = f"not valid {spec.encoding} ({exc.reason})"
+        else:
+            try:
+                header = next(csv.reader([text], delimiter=spec.delimiter), None)
+            except csv.Error:
+                problem = "the header (row 1) is not valid CSV (a quoted name left open?)"
+    if problem is not None:  # raised outside the except blocks: no chained context to report
+        raise ExportError(f"{display}: {problem}")
     return _header_names(header or [], display)
+
+
+def records_check(
+    path: Path, readable: tuple[Path, str], spec: ExportSpec
+) -> Callable[[int], str | None]:
+    """`StagedFile.verify_records` of a CSV: the records DuckDB's reader returned must be all
+    the file holds. DuckDB drops a record longer than it allows (a 1 GB line, binary junk after
+    the last row) without a word; the records are counted in the pass that hashes the file
+    (quote-aware, see `hashing.RecordCounter`). Where that quick count differs (a stray `"`
+    inside an unquoted field fools it), Python's csv module counts them again, each line read
+    with a bound (MAX_LINE_BYTES), before the file is refused."""
+    counted = csv_records_of(path)
+
+    def verify(read: int) -> str | None:
+        quick = counted.result()
+        if quick is None or quick == read:
+            return None
+        exact = _exact_records(*readable, spec.delimiter)
+        if exact == read:
+            return None
+        holds = f"holds {exact} records" if exact is not None else "holds more"
+        return (
+            f"the reader returned {read} records after the header where the file {holds} "
+            f"(row {read + 1} or a later one is longer than the reader allows, binary junk "
+            "follows the last row, or the file is cut off mid-record): nothing of it is used; "
+            "export the file again"
+        )
+
+    return verify
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+def _exact_records(path: Path, encoding: str, delimiter: str) -> int | None:
+    """Records after the header as Python's csv module reads them, or None when a line is
+    longer than MAX_LINE_BYTES or the file is not CSV (a reader would not return it whole)."""
+
+    def lines(handle: Iterable[str]) -> Iterator[str]:
+        while line := handle.readline(MAX_LINE_BYTES + 1):  # type: ignore[attr-defined]
+            if len(line) > MAX_LINE_BYTES:
+                raise _LineTooLong
+            yield line
+
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        try:  # the one loop over records: only for a file whose quick count differs
+            return sum(1 for row in csv.reader(lines(handle), delimiter=delimiter) if row) - 1
+        except (csv.Error, _LineTooLong):
+            return None
 
 
 def check_header(header: list[str], spec: ExportSpec, display: str) -> list[str]:
@@ -415,24 +489,45 @@ def check_header(header: list[str], spec: ExportSpec, display: str) -> list[str]
 
 def utf8_copy(path: Path, encoding: str, display: str, scratch: Path) -> Path:
     """Transcode to UTF-8 in 1 MiB chunks for DuckDB, strictly (a bad byte is an error)."""
-    target = scratch / (path.name + ".utf8")
+    handle, name = tempfile.mkstemp(suffix=".csv", dir=scratch)  # mode 0600, a plain name
+    os.close(handle)
+    target = Path(name)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with open(path, "rb") as source, open(target, "w", encoding="utf-8", newline="") as out:
+    problem = None
+    with open(path, "rb") as source, open(target, "w", encoding="utf-8", newline="") as out:
+        try:
             for chunk in iter(lambda: source.read(1 << 20), b""):
                 out.write(decoder.decode(chunk))
             out.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {encoding} ({exc.reason})") from None
+        except UnicodeDecodeError as exc:
+            problem = f"not valid {encoding} ({exc.reason})"
+    if problem is not None:
+        raise ExportError(f"{display}: {problem}")
     return target
 
 
+# Characters DuckDB's reader takes for a glob pattern in a path (`*`, `?`, `[`).
+_GLOB = re.compile(r"[*?\[]")
+
+
+def literal_path(path: Path, scratch: Path) -> Path:
+    """A path DuckDB reads as the one file `path`: the path itself, or, when it holds a
+    character DuckDB takes for a pattern (`2024-03_a*_responses.csv`), a link to it with a
+    plain name in `scratch` (DuckDB would read every file the pattern matches)."""
+    if not _GLOB.search(str(path)):
+        return path
+    link = Path(tempfile.mkdtemp(dir=scratch)) / "export.csv"
+    link.symlink_to(path.resolve())
+    return link
+
+
 def readable_csv(path: Path, spec: ExportSpec, display: str, scratch: Path) -> tuple[Path, str]:
-    """The file DuckDB reads and its encoding: the file itself, or a UTF-8 copy in `scratch`."""
+    """The file DuckDB reads and its encoding: the file itself (or a link to it with a plain
+    name), or a UTF-8 copy in `scratch`."""
     encoding = DUCKDB_ENCODINGS.get(spec.encoding.lower())
     if encoding is None:
         return utf8_copy(path, spec.encoding, display, scratch), "utf-8"
-    return path, encoding
+    return literal_path(path, scratch), encoding
 
 
 def csv_reader_sql(
@@ -481,6 +576,7 @@ def _csv_file(
         display,
         sha256,
         f"select {texts} from {csv_reader_sql(readable, header, spec)}",
+        verify_records=records_check(path, readable, spec),
         typed_rows=(
             f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
             if by_reader
@@ -647,6 +743,17 @@ def _stage_file(
             ) from None
 
 
+def _account_for_records(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> None:
+    """A file is read whole or not at all: an ExportError when the reader returned fewer (or
+    more) records than the file holds."""
+    if staged.verify_records is None:
+        return
+    read = int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    problem = staged.verify_records(read)
+    if problem is not None:
+        raise ExportError(f"{staged.display}: {problem}")
+
+
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _CSV_REASONS = {  # DuckDB's words for what is wrong with a row -> ours
@@ -786,6 +893,7 @@ def load_export(
             staged_files.append(staged)
             stages.append(f"_rows_{spec.name}_{len(stages)}")
             _stage_file(con, spec, staged, stages[-1])
+            _account_for_records(con, staged, stages[-1])
             select = _file_select(spec, staged, stages[-1], len(stages))
             con.execute(
                 f"insert into {issues} select source_file, source_row, issue.column_name, "

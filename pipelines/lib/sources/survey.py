@@ -40,6 +40,7 @@ from pipelines.lib.exports import (
     quote_identifier,
     read_header,
     readable_csv,
+    records_check,
     text_column,
     trimmed,
 )
@@ -228,8 +229,14 @@ def _responses_file(
         texts.append(f"map([{keys}], [{values}]) as {text_column(_ANSWERS.name)}")
     else:
         texts.append(f"map([]::varchar[], []::varchar[]) as {text_column(_ANSWERS.name)}")
-    reader = csv_reader_sql(readable_csv(path, spec, display, scratch), header, spec)
-    return StagedFile(display, sha256, f"select {', '.join(texts)} from {reader}")
+    readable = readable_csv(path, spec, display, scratch)
+    reader = csv_reader_sql(readable, header, spec)
+    return StagedFile(
+        display,
+        sha256,
+        f"select {', '.join(texts)} from {reader}",
+        verify_records=records_check(path, readable, spec),
+    )
 
 
 def load_surveys(
