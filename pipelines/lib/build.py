@@ -157,6 +157,7 @@ def run_build(
                     raw_dir=str(settings.raw_dir),
                     warehouse_dir=str(settings.warehouse_dir),
                     pseudonym_key_path=str(settings.pseudonym_key_path),
+                    work_dir=str(settings.work_root) if settings.work_root else None,
                     reread_exports=reread_exports,
                 )
             },

@@ -50,6 +50,7 @@ from pipelines.lib.warehouse import (
     insertion_order,
     quote_identifier,
     quote_literal,
+    scratch_folder,
     set_comments,
 )
 
@@ -599,7 +600,7 @@ def load_csv_export(
     `reuse`: keep the table when the files and the code are those it was made from."""
     warnings: list[str] = []
     inputs = ExportInputs.of(files, raw_dir)
-    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
+    with scratch_folder(con) as scratch:
         staged = (
             _csv_file(path, digest, spec, raw_dir, Path(scratch), warnings)
             for path, digest in zip(files, inputs.digests, strict=True)

@@ -50,6 +50,60 @@ def _private_temp_dir() -> str:
     return str(path)
 
 
+# The names of the working folder's spill and scratch folders (see Settings.work_dir): a
+# connection's spill folder tells `scratch_folder` where its temporary copies go.
+SPILL_NAME = "spill"
+SCRATCH_NAME = "tmp"
+LEGACY_WORK_DB = "work.duckdb"  # where the working database lived before: warehouse/.build/
+
+
+def _private_dir(path: Path) -> None:
+    """`path` and its missing parents as folders only the user can open (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def prepare_work_dir(settings: Settings) -> list[str]:
+    """Make the build's private working folder ready (under the build lock): 0700 folders, the
+    temporary copies of a build killed before emptied, and a working database left in the
+    warehouse folder by an earlier version deleted (it maps members to pseudonyms; it is a
+    cache, rebuilt from the exports). Returns what was removed, for a warning."""
+    removed = []
+    root = settings.work_dir.parent
+    _private_dir(root)
+    for folder in (settings.work_dir, settings.spill_dir):
+        _private_dir(folder)
+    if settings.scratch_dir.exists():
+        shutil.rmtree(settings.scratch_dir, ignore_errors=True)
+    _private_dir(settings.scratch_dir)
+    for legacy in settings.build_dir.glob(LEGACY_WORK_DB + "*"):
+        if legacy.is_file():
+            legacy.unlink()
+            removed.append(str(legacy))
+    private_files(settings.work_dir)
+    return removed
+
+
+def private_files(folder: Path) -> None:
+    """Every file directly in `folder` readable and writable by the user only (0600)."""
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, 0o600)
+
+
+@contextmanager
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Iterator[Path]:
+    """A temporary folder (0700) for copies of an export, deleted on exit: inside the build's
+    working folder when `con` is the build's (its spill folder is the working folder's), where
+    the next build empties what a killed one left; else in the system's temporary folder."""
+    spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+    root = spill.parent / SCRATCH_NAME if spill.name == SPILL_NAME else None
+    if root is not None:
+        _private_dir(root)
+    with tempfile.TemporaryDirectory(prefix="export-", dir=root) as folder:
+        yield Path(folder)
+
+
 def pseudonym_macro_sql(key: bytes) -> str:
     """HMAC-SHA-256 (RFC 2104) of a member number written in decimal, as a DuckDB macro.
 
@@ -66,7 +120,7 @@ def pseudonym_macro_sql(key: bytes) -> str:
     )
 
 
-def build_config() -> dict[str, str | bool]:
+def build_config(spill_dir: Path | None = None) -> dict[str, str | bool]:
     """DuckDB settings of the build's connection: bounded memory, spilling outside the warehouse.
 
     The memory bound keeps a 100-fold register within a few GB (DuckDB spills the rest);
@@ -75,7 +129,7 @@ def build_config() -> dict[str, str | bool]:
     faster when it may reorder (a staged export file asks for its order, see exports.py).
     """
     return {
-        "temp_directory": _private_temp_dir(),
+        "temp_directory": str(spill_dir) if spill_dir is not None else _private_temp_dir(),
         "memory_limit": os.environ.get("ANNEX_MEMORY_LIMIT", "3GB"),
         "preserve_insertion_order": False,
         # The build never fetches code: every extension it uses is built into the wheel. With
@@ -131,14 +185,20 @@ def _wal(path: Path) -> Path:
 
 @contextmanager
 def connect(
-    path: Path, *, read_only: bool = False, pseudonym_key: bytes | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    pseudonym_key: bytes | None = None,
+    spill_dir: Path | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection; closed on exit so that the file is free again."""
+    """A short-lived connection; closed on exit so that the file is free again. `spill_dir`:
+    where the build's DuckDB spills (default: a private folder of the system's temporary
+    folder)."""
     if not read_only and str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     # Readers get DuckDB's defaults, so that a notebook's own duckdb.connect(path, read_only=True)
     # in the same process is compatible; only the build may spill, and not into the warehouse.
-    config = {} if read_only else build_config()
+    config = {} if read_only else build_config(spill_dir)
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if pseudonym_key is not None:

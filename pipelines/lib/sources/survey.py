@@ -14,7 +14,6 @@ not kept, and its response is quarantined (`bad_answer_code`).
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from pipelines.lib.exports import (
     text_column,
     trimmed,
 )
-from pipelines.lib.warehouse import quote_literal
+from pipelines.lib.warehouse import quote_literal, scratch_folder
 
 SURVEY_FILE = re.compile(
     r"^(?P<id>(?P<year>\d{4})-(?P<month>\d{2})\S*?)_(?P<kind>responses|codebook)\.csv$"
@@ -278,7 +277,7 @@ def load_surveys(
                 warnings,
             )
 
-    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
+    with scratch_folder(con) as scratch:
         responses = load_export(
             con, spec, staged(Path(scratch)), warnings, inputs=inputs, reuse=reuse
         )
