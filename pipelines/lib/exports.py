@@ -34,11 +34,13 @@ import logging
 import os
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from xml.etree import ElementTree
 
 import duckdb
 import pandas as pd
@@ -611,9 +613,101 @@ def load_csv_export(
 # --- workbooks --------------------------------------------------------------------------------
 
 
+# The most cells a sheet's used area may span (python-calamine holds the whole rectangle from
+# the first used cell to the last: one cell at XFD1048576 asks for 17 billion). An HR sheet of
+# a thousand rows spans a few thousand.
+MAX_SHEET_CELLS = 5_000_000
+# The most bytes a workbook part may hold once unpacked (a zip bomb is a few KB packed).
+MAX_PART_BYTES = 256 << 20
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]{1,7})\"")
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The archive member holding `sheet`'s cells, from the workbook's own index."""
+    parts = {info.filename: info for info in archive.infolist()}
+    index, links = parts.get("xl/workbook.xml"), parts.get("xl/_rels/workbook.xml.rels")
+    if index is None or links is None or max(index.file_size, links.file_size) > MAX_PART_BYTES:
+        return None
+    relation = None
+    for element in ElementTree.fromstring(archive.read(index)).iter():
+        if element.tag.endswith("}sheet") and element.get("name") == sheet:
+            relation = element.get(_RELATIONSHIPS)
+    for element in ElementTree.fromstring(archive.read(links)).iter():
+        if element.tag.endswith("}Relationship") and element.get("Id") == relation:
+            target = element.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def workbook_size_problem(path: Path, sheet: str) -> str | None:
+    """Why python-calamine must not be asked for `sheet` (a sentence), or None: its used area
+    spans more than MAX_SHEET_CELLS, or a part unpacks to more than MAX_PART_BYTES. The cells'
+    positions are read from the sheet's XML in 1 MiB pieces: time and memory stay bounded."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile):
+        return None  # python-calamine says what is wrong with the file
+    with archive:
+        try:
+            member = _sheet_part(archive, sheet)
+        except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
+            return None
+        if member is None or member not in archive.namelist():
+            return None
+        if archive.getinfo(member).file_size > MAX_PART_BYTES:
+            return f"its sheet {sheet!r} unpacks to more than {MAX_PART_BYTES >> 20} MB"
+        rows: list[int] = []
+        columns: list[int] = []
+        tail = b""
+        with archive.open(member) as part:
+            for chunk in iter(lambda: part.read(1 << 20), b""):
+                piece = tail + chunk
+                cells = _CELL_REF.findall(piece)
+                numbers = [int(r) for r in _ROW_REF.findall(piece)] + [int(r) for _, r in cells]
+                letters = [_column_number(c) for c, _ in cells]
+                if numbers:
+                    rows += (min(numbers), max(numbers))
+                if letters:
+                    columns += (min(letters), max(letters))
+                tail = piece[-256:]  # a reference cut between two pieces is read whole next
+    if not rows:
+        return None
+    height = max(rows) - min(rows) + 1
+    width = max(columns) - min(columns) + 1 if columns else 1
+    if height * width <= MAX_SHEET_CELLS:
+        return None
+    corner = f"{_column_letters(max(columns) if columns else 1)}{max(rows)}"
+    return (
+        f"its sheet {sheet!r} has a cell as far as {corner}, which makes it {width:,} columns "
+        f"by {height:,} rows, too large to be an export: delete the rows and columns after "
+        "the table and save it again"
+    )
+
+
 def read_sheet(path: Path, sheet: str, display: str) -> list[list[object]]:
     """Every row of `sheet` from Excel's row 1 on, as python-calamine gives the cells."""
     from python_calamine import CalamineWorkbook
+
+    problem = workbook_size_problem(path, sheet)
+    if problem is not None:
+        raise ExportError(f"{display}: {problem}")
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
