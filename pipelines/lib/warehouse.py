@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipelines.lib import atomic
 from pipelines.lib.config import SQL_DIR, Settings
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
@@ -41,6 +42,19 @@ CHECK_RESULTS_TABLE = "quality.check_results"
 
 class BuildLockedError(RuntimeError):
     """Another build holds the warehouse."""
+
+
+class WarehouseFolderError(RuntimeError):
+    """The warehouse folder cannot be written (read-only, full, not a folder)."""
+
+
+def unwritable(folder: Path, error: OSError) -> WarehouseFolderError:
+    """The one message for a folder the build cannot write in, and what to do."""
+    reason = error.strerror or type(error).__name__
+    return WarehouseFolderError(
+        f"cannot write in {folder} ({reason}): the build needs a folder it may write in, "
+        "with free space; set ANNEX_WAREHOUSE_DIR to one, or free some space there"
+    )
 
 
 def _private_temp_dir() -> str:
@@ -211,9 +225,16 @@ def connect(
 @contextmanager
 def build_lock(settings: Settings, *, wait_seconds: float = 0.0) -> Iterator[None]:
     """Serialise builds (schedule, sensor, CLI, close-year) on one lock file."""
-    settings.build_dir.mkdir(parents=True, exist_ok=True)
     lock_path = settings.build_dir / "build.lock"
-    with open(lock_path, "a+") as handle:
+    problem: OSError | None = None
+    try:
+        settings.build_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        problem = exc
+    if problem is not None:  # raised outside the except: one message, no chained traceback
+        raise unwritable(settings.warehouse_dir, problem)
+    with handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -543,7 +564,7 @@ def publish(
         },
         "kept": sorted(keep),
     }
-    (settings.build_dir / PUBLICATION_MANIFEST).write_text(json.dumps(manifest, indent=1))
+    atomic.write_text(settings.build_dir / PUBLICATION_MANIFEST, json.dumps(manifest, indent=1))
     return published
 
 
