@@ -8,6 +8,7 @@ Each test is the smallest input that shows its defect, and asserts the contract'
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -230,9 +231,9 @@ def test_a_zip_bomb_sheet_is_refused_before_it_is_unpacked(settings, con):
         for item in old.infolist():
             data = old.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (300 << 20))
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (600 << 20))
             new.writestr(item, data)
-    with pytest.raises(ExportError, match="its sheet 'Deelnames' unpacks to more than 256 MB"):
+    with pytest.raises(ExportError, match="its sheet 'Deelnames' unpacks to more than 512 MB"):
         load_workbook_export(con, STAFF_PARTICIPATIONS, [path], settings.raw_dir)
 
 
@@ -428,3 +429,83 @@ def test_a_killed_build_leaves_no_person_level_copy_past_the_next_build(settings
     assert build(settings).published  # the next build empties the scratch folder first
     assert list(settings.scratch_dir.rglob("*")) == []
     assert leaks(settings.warehouse_dir) == []
+
+
+# --- held-out cases of the same kinds ------------------------------------------------------------
+
+
+def test_junk_after_the_register_stops_the_build_naming_the_file(settings):
+    assert build(settings, small_register()).published
+    before = settings.publication_path.read_bytes()
+    with open(settings.raw_dir / "register" / "cooperators_20250115.csv", "ab") as handle:
+        handle.write(b"4,False," + b"\xfe" * (33 << 20))
+    outcome = build(settings)
+    assert not outcome.published
+    named = "register_snapshot: register/cooperators_20250115.csv: the reader returned 3 records"
+    assert any(error.startswith(named) for error in outcome.errors), outcome.errors
+    assert settings.publication_path.read_bytes() == before
+
+
+def test_a_dropped_record_in_a_transcoded_course_file_is_an_error(settings, con):
+    from pipelines.lib.sources.training import MEMBER_COURSES
+
+    path = settings.raw_dir / "training" / "member_courses_2024.csv"
+    path.parent.mkdir(parents=True)
+    header = "id_session;titre;date_session;public_cible;id_participant;statut\r\n"
+    row = "S1;Cœur;05/03/2024;membres;P1;présent\r\n"
+    path.write_bytes((header + row + "S2;" + "é" * (33 << 20) + "\r\n").encode("cp1252"))
+    with pytest.raises(
+        ExportError, match=r"^training/member_courses_2024.csv: the reader returned 1"
+    ):
+        load_csv_export(con, MEMBER_COURSES, [path], settings.raw_dir)
+
+
+def test_a_survey_id_with_a_quote_and_brackets_is_read_as_itself(settings, con):
+    from tests.test_survey import response, write_survey
+
+    write_survey(settings.raw_dir, [response(1, {"WC[SQ001]": "A3"})], "2024-03_l'x[1]")
+    write_survey(settings.raw_dir, [response(2, {"WC[SQ001]": "A4"})], "2024-03_l'x1")
+    load_surveys(con, settings.raw_dir)
+    assert con.execute(
+        "select survey_id, response_id from ingest.survey_responses order by all"
+    ).fetchall() == [("2024-03_l'x1", 2), ("2024-03_l'x[1]", 1)]
+
+
+def test_an_export_folder_linked_out_of_the_raw_folder_is_an_error(settings, con, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ga_2024-06-18.csv").write_bytes(VOTES_HEADER + VOTE)
+    (settings.raw_dir / "assembly").symlink_to(outside)
+    path = settings.raw_dir / "assembly" / "ga_2024-06-18.csv"
+    with pytest.raises(ExportError, match=r"^assembly/ga_2024-06-18.csv: is a link to a file out"):
+        load_csv_export(con, VOTES, [path], settings.raw_dir)
+
+
+def test_a_governance_file_linked_out_of_the_raw_folder_is_an_error(settings, tmp_path):
+    outside = tmp_path / "facts.yaml"
+    outside.write_text("year: 2024\n")
+    path = settings.raw_dir / "governance" / "2024.yaml"
+    path.parent.mkdir()
+    path.symlink_to(outside)
+    with pytest.raises(ExportError, match=r"^governance/2024.yaml: is a link to a file outside"):
+        parse_governance(path, settings.raw_dir)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "year: 2024\nboard: {elected: 2}\nboard: {elected: 3}\n",
+            "the key 'board' is written twice",
+        ),
+        ("year: 2024\n? [a, b]\n: 1\n", "a key must be a plain value"),
+        ("year: 2024\n---\nyear: 2025\n", "not valid YAML"),
+    ],
+    ids=["a key twice", "a list as a key", "two documents"],
+)
+def test_yaml_that_is_ambiguous_is_an_error_naming_the_line(settings, text, message):
+    path = settings.raw_dir / "governance" / "2024.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    with pytest.raises(ExportError, match=f"^governance/2024.yaml: {re.escape(message)}"):
+        parse_governance(path, settings.raw_dir)

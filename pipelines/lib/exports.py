@@ -615,10 +615,11 @@ def load_csv_export(
 
 # The most cells a sheet's used area may span (python-calamine holds the whole rectangle from
 # the first used cell to the last: one cell at XFD1048576 asks for 17 billion). An HR sheet of
-# a thousand rows spans a few thousand.
-MAX_SHEET_CELLS = 5_000_000
+# a thousand rows spans a few thousand; a register kept in a workbook, at Excel's million rows,
+# under twenty million.
+MAX_SHEET_CELLS = 20_000_000
 # The most bytes a workbook part may hold once unpacked (a zip bomb is a few KB packed).
-MAX_PART_BYTES = 256 << 20
+MAX_PART_BYTES = 512 << 20
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]{1,7})\"")
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

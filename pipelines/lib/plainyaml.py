@@ -30,8 +30,13 @@ def _line(event: yaml.Event) -> str:
 
 
 def _refusal(events: Any) -> str | None:
-    """Why the stream of parse events is not plain data, or None."""
-    depth = 0
+    """Why the stream of parse events is not plain data, or None. Besides anchors, aliases,
+    tags and depth: a key written twice in one mapping (YAML keeps the last one silently, so a
+    fact corrected by adding a line below the old one would depend on the order) and a key that
+    is not a plain value."""
+    # per open collection: None for a list; for a mapping, its keys so far and whether the
+    # next node is a key
+    open_collections: list[tuple[set[str], list[bool]] | None] = []
     for event in events:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             return (
@@ -39,15 +44,27 @@ def _refusal(events: Any) -> str | None:
             )
         if getattr(event, "tag", None) is not None:
             return f"a tag ({event.tag[:40]}) is not allowed{_line(event)}: write plain values"
+        if isinstance(event, yaml.NodeEvent):
+            parent = open_collections[-1] if open_collections else None
+            if parent is not None:
+                keys, next_is_key = parent
+                if next_is_key[0]:
+                    if not isinstance(event, yaml.ScalarEvent):
+                        return f"a key must be a plain value{_line(event)}"
+                    if event.value in keys:
+                        return f"the key {event.value[:40]!r} is written twice{_line(event)}"
+                    keys.add(event.value)
+                next_is_key[0] = not next_is_key[0]
         if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
+            if len(open_collections) >= MAX_DEPTH:
                 return (
                     f"nested more than {MAX_DEPTH} levels deep{_line(event)}: a governance "
                     "file is a few levels of keys and lists"
                 )
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            open_collections.append((set(), [True]) if mapping else None)
         elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+            open_collections.pop()
     return None
 
 
