@@ -509,3 +509,16 @@ def test_yaml_that_is_ambiguous_is_an_error_naming_the_line(settings, text, mess
     path.write_text(text)
     with pytest.raises(ExportError, match=f"^governance/2024.yaml: {re.escape(message)}"):
         parse_governance(path, settings.raw_dir)
+
+
+def test_a_working_folder_that_cannot_be_written_is_one_message_naming_it(settings, tmp_path):
+    import dataclasses
+
+    small_register().write(settings.raw_dir)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the working folder should be")
+    outcome = build(dataclasses.replace(settings, work_root=blocked))
+    assert not outcome.published
+    expected = f"cannot write in the private working folder {blocked}/"
+    assert outcome.errors and all(expected in error for error in outcome.errors), outcome.errors
+    assert not any("Traceback" in error or "Error:" in error for error in outcome.errors)

@@ -13,8 +13,9 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines.lib.config import Settings
+from pipelines.lib.config import WORK_DIR_VAR, Settings
 from pipelines.lib.warehouse import (
+    WarehouseFolderError,
     build_lock,
     connect,
     error_summary,
@@ -99,7 +100,18 @@ class Warehouse(dg.ConfigurableResource):
         """
         if self._con is None:
             settings = self.settings
-            for legacy in prepare_work_dir(settings):
+            problem: OSError | None = None
+            try:
+                removed = prepare_work_dir(settings)
+            except OSError as exc:
+                problem = exc
+            if problem is not None:  # raised outside the except: one message, no traceback
+                raise WarehouseFolderError(
+                    f"cannot write in the private working folder {settings.work_dir} "
+                    f"({problem.strerror or type(problem).__name__}): set {WORK_DIR_VAR} to a "
+                    "folder only you may read, with free space"
+                )
+            for legacy in removed:
                 self._warn(
                     f"{legacy}: the working database of an earlier version, which maps member "
                     f"numbers to pseudonyms, deleted from the warehouse folder (it now lives in "
