@@ -1,5 +1,5 @@
-"""SHA-256 of the export files, and the records of each CSV, computed in the background and at
-most once per build.
+"""SHA-256 of the export files, computed in the background and at most once per build; and the
+records of each CSV that is read.
 
 Every build hashes every export file: the hashes decide whether an export is read again, and
 they are part of each row's lineage. hashlib releases the GIL on large blocks, so two files
@@ -8,10 +8,10 @@ starts hashing the raw folder's exports before it imports Dagster (~1-3 s of imp
 core), and each export asks for its files' hashes when it is read (`sha256_of`), getting the
 same future. A file is hashed again when its size, modification time or inode changed since.
 
-The same pass counts a CSV's records (`csv_records_of`) independently of the reader that loads
-it: DuckDB's CSV reader drops a record longer than it allows without a word (a 1 GB line, binary
-junk after the last row), so the build compares the two counts (raw-exports.md, "Every record
-is accounted for").
+A CSV that is read is also counted (`csv_records_of`, beside DuckDB's read), apart from the
+reader that loads it: DuckDB's CSV reader drops a record longer than it allows without a word
+(a 1 GB line, binary junk after the last row), so the build compares the two counts
+(raw-exports.md, "Every record is accounted for").
 
 This module imports nothing heavy at import time, so that the CLI can start it first.
 """
@@ -22,7 +22,6 @@ import hashlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,10 @@ from pipelines.lib.rawfiles import candidate_files
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 _LOCK = threading.Lock()
-_SCANS: dict[tuple[str, int, int, int], _Entry] = {}
+_SCANS: dict[tuple[str, int, int, int], Future[str]] = {}
+_COUNTS: dict[tuple[str, int, int, int], Future[int]] = {}
 _CHUNK = 1 << 20
 _QUOTE, _NEWLINE, _CR = 0x22, 0x0A, 0x0D
-
-
-@dataclass(frozen=True)
-class Scan:
-    sha256: str
-    # non-empty lines outside quotes (the header included); None when not counted
-    lines: int | None
 
 
 class RecordCounter:
@@ -57,11 +50,15 @@ class RecordCounter:
         import numpy as np  # in the hashing thread: the CLI imports this module first
 
         data = np.frombuffer(chunk, dtype=np.uint8)
-        quotes = np.flatnonzero(data == _QUOTE)
         breaks = np.flatnonzero(data == _NEWLINE)
+        # most chunks of most exports hold no quote: every line break there ends a record
+        quoted = b'"' in chunk
+        quotes = np.flatnonzero(data == _QUOTE) if quoted else np.empty(0, np.int64)
         if breaks.size:
-            outside = (self.quotes + np.searchsorted(quotes, breaks)) % 2 == 0
-            ends = breaks[outside]
+            if quoted:
+                ends = breaks[(self.quotes + np.searchsorted(quotes, breaks)) % 2 == 0]
+            else:
+                ends = breaks if self.quotes % 2 == 0 else breaks[:0]
             if ends.size:
                 lengths = np.diff(ends, prepend=-1) - 1
                 lengths[0] += self.pending
@@ -83,49 +80,57 @@ class RecordCounter:
         return self.lines + int(tail)
 
 
-def scan_file(path: Path, count: bool) -> Scan:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    counter = RecordCounter() if count else None
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
-            if counter is not None:
-                counter.feed(chunk)
-    return Scan(digest.hexdigest(), counter.total() if counter is not None else None)
+    return digest.hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    return scan_file(path, count=False).sha256
+def count_lines(path: Path) -> int:
+    """The non-empty lines of a CSV that end outside quotes (its header included)."""
+    counter = RecordCounter()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            counter.feed(chunk)
+    return counter.total()
 
 
-@dataclass(frozen=True)
-class _Entry:
-    scan: Future[Scan]
-    sha256: Future[str]
-    records: Future[int | None]
-
-
-def _entry(path: Path) -> _Entry:
-    """The scan of the file as it is now (started unless it already is), and its two results."""
+def _key(path: Path) -> tuple[str, int, int, int]:
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def sha256_of(path: Path) -> Future[str]:
+    """The file's SHA-256, computing (in the background) unless it is already known or being
+    computed for the file as it is now."""
+    key = _key(path)
     with _LOCK:
-        entry = _SCANS.get(key)
-        if entry is None:
-            scan = _POOL.submit(scan_file, path, path.suffix.lower() == ".csv")
-            entry = _SCANS[key] = _Entry(
-                scan,
-                _derived(scan, lambda done: done.sha256),
-                _derived(scan, lambda done: None if done.lines is None else max(done.lines - 1, 0)),
-            )
-        return entry
+        future = _SCANS.get(key)
+        if future is None:
+            future = _SCANS[key] = _POOL.submit(file_sha256, path)
+        return future
 
 
-def _derived(source: Future[Scan], take: Callable[[Scan], Any]) -> Future[Any]:
-    """A future of what `take` gives of `source`'s scan (or of its error)."""
+def csv_records_of(path: Path) -> Future[int]:
+    """The records after the header of the CSV `path`, counted in the background. Asked for
+    only when the file is read (an unchanged export that is not read again is not counted:
+    counting costs about twice what hashing does)."""
+    key = _key(path)
+    with _LOCK:
+        future = _COUNTS.get(key)
+        if future is None:
+            lines = _POOL.submit(count_lines, path)
+            future = _COUNTS[key] = _derived(lines, lambda total: max(total - 1, 0))
+        return future
+
+
+def _derived(source: Future[int], take: Callable[[int], Any]) -> Future[Any]:
+    """A future of what `take` gives of `source`'s result (or of its error)."""
     result: Future[Any] = Future()
 
-    def done(finished: Future[Scan]) -> None:
+    def done(finished: Future[int]) -> None:
         error = finished.exception()
         if error is not None:
             result.set_exception(error)
@@ -136,21 +141,9 @@ def _derived(source: Future[Scan], take: Callable[[Scan], Any]) -> Future[Any]:
     return result
 
 
-def sha256_of(path: Path) -> Future[str]:
-    """The file's SHA-256, computing (in the background) unless it is already known or being
-    computed for the file as it is now."""
-    return _entry(path).sha256
-
-
-def csv_records_of(path: Path) -> Future[int | None]:
-    """The records after the header of the CSV `path` (None when it is not a `.csv`), from the
-    same pass as its hash."""
-    return _entry(path).records
-
-
 def prefetch(folder: Path) -> None:
     """Start hashing every export under `folder`, largest first (a small file hashes while the
     other thread is still on a large one); what is not an export is neither hashed nor opened."""
     files = [(path.stat().st_size, path) for path in candidate_files(folder)]
     for _, path in sorted(files, key=lambda item: -item[0]):
-        _entry(path)
+        sha256_of(path)
