@@ -522,3 +522,31 @@ def test_a_working_folder_that_cannot_be_written_is_one_message_naming_it(settin
     expected = f"cannot write in the private working folder {blocked}/"
     assert outcome.errors and all(expected in error for error in outcome.errors), outcome.errors
     assert not any("Traceback" in error or "Error:" in error for error in outcome.errors)
+
+
+def test_a_warehouse_folder_that_fills_up_is_one_message_and_the_last_publication_stays(
+    settings, monkeypatch
+):
+    from pipelines.lib import warehouse
+
+    assert build(settings, small_register()).published
+    before = settings.publication_path.read_bytes()
+    staging = settings.build_dir / warehouse.STAGING_NAME
+
+    def full_disk(*_args: object) -> None:
+        staging.write_bytes(b"half a publication")
+        raise duckdb.IOException(
+            "IO Error: Detached database 'coop', but CHECKPOINT during DETACH failed.\n"
+            f'Original error: Could not write file "{staging}": No space left on device'
+        )
+
+    monkeypatch.setattr(warehouse, "_publish", full_disk)
+    outcome = build(settings)
+    assert not outcome.published
+    assert outcome.errors == [
+        f"publish__coop_duckdb: cannot write in {settings.warehouse_dir} (No space left on "
+        "device): the build needs a folder it may write in, with free space; set "
+        "ANNEX_WAREHOUSE_DIR to one, or free some space there"
+    ]
+    assert not staging.exists()
+    assert settings.publication_path.read_bytes() == before

@@ -48,9 +48,15 @@ class WarehouseFolderError(RuntimeError):
     """The warehouse folder cannot be written (read-only, full, not a folder)."""
 
 
-def unwritable(folder: Path, error: OSError) -> WarehouseFolderError:
+_SYSTEM_REASONS = re.compile(
+    r"No space left on device|Disk quota exceeded|Read-only file system|Permission denied"
+)
+
+
+def unwritable(folder: Path, error: Exception) -> WarehouseFolderError:
     """The one message for a folder the build cannot write in, and what to do."""
-    reason = error.strerror or type(error).__name__
+    said = _SYSTEM_REASONS.search(str(error))
+    reason = getattr(error, "strerror", None) or (said[0] if said else error_summary(error))
     return WarehouseFolderError(
         f"cannot write in {folder} ({reason}): the build needs a folder it may write in, "
         "with free space; set ANNEX_WAREHOUSE_DIR to one, or free some space there"
@@ -478,6 +484,28 @@ def publish(
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
     versions: dict[str, str] | None = None,
 ) -> dict[str, int]:
+    """`_publish`; a folder that fills up or cannot be written is one message naming it (the
+    staging copy removed, the last publication in place), never DuckDB's own."""
+    problem: Exception | None = None
+    try:
+        return _publish(con, settings, schemas, versions)
+    except (OSError, duckdb.IOException) as exc:
+        problem = exc
+    staging = settings.build_dir / STAGING_NAME
+    for leftover in (staging, _wal(staging)):
+        leftover.unlink(missing_ok=True)
+    raise unwritable(settings.warehouse_dir, problem)
+
+
+STAGING_NAME = "coop.staging.duckdb"
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+    versions: dict[str, str] | None = None,
+) -> dict[str, int]:
     """Copy the publishable schemas of the working database (`con`) into a new publication.
 
     The copy is written next to the publication, checkpointed, then renamed over it. Returns
@@ -487,7 +515,7 @@ def publish(
     the same version is kept as it is there, so that a build whose large tables did not
     change copies the last publication's file and rewrites only the others.
     """
-    staging = settings.build_dir / "coop.staging.duckdb"
+    staging = settings.build_dir / STAGING_NAME
     for leftover in (staging, _wal(staging)):
         leftover.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
