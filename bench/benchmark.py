@@ -171,6 +171,8 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "ANNEX_RAW_DIR": str(root / "raw"),
         "ANNEX_WAREHOUSE_DIR": str(root / "warehouse"),
         "ANNEX_PSEUDONYM_KEY": str(out / "pseudonym.key"),
+        # a first build starts without a working database (a cache outside the warehouse)
+        "ANNEX_WORK_DIR": str(root / "work"),
     }
     generated: Run | None = None
     stamp = root / "generator.sha256"  # the exports are those the current generator writes
@@ -178,7 +180,8 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         shutil.rmtree(root / "raw", ignore_errors=True)
         generated = run(["sample-data", "--scale", str(scale)], env)
         stamp.write_text(generator_version())
-    shutil.rmtree(root / "warehouse", ignore_errors=True)
+    for folder in ("warehouse", "work"):
+        shutil.rmtree(root / folder, ignore_errors=True)
     runs: dict[str, Run] = {}
 
     def build(kind: str, *extra: str, **settings: str) -> None:
@@ -201,7 +204,8 @@ def measure(scale: int, out: Path) -> dict[str, float]:
     build("--reread", "--reread")
     publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
     # a first build again, without the static charts (the browser's part of a first build)
-    shutil.rmtree(root / "warehouse", ignore_errors=True)
+    for folder in ("warehouse", "work"):
+        shutil.rmtree(root / folder, ignore_errors=True)
     build("first, no SVG/PNG", ANNEX_STATIC_CHARTS="off")
     members, operations = register_rows(root / "raw")
     result = {

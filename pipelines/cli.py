@@ -149,13 +149,24 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"Building from {settings.raw_dir} into {settings.warehouse_dir}")
     hashing.prefetch(settings.raw_dir)  # beside the imports below, on the idle core
     from pipelines.lib.build import run_build
-    from pipelines.lib.warehouse import BuildLockedError
+    from pipelines.lib.warehouse import BuildLockedError, WarehouseFolderError, unwritable
 
+    problem: str | None = None
     try:
         outcome = run_build(settings, reread_exports=args.reread)
     except BuildLockedError as exc:
         print(f"annex build: {exc}", file=sys.stderr)
         return 75
+    except WarehouseFolderError as exc:
+        problem = str(exc)
+    except OSError as exc:  # a folder that filled up or turned read-only during the build
+        where = Path(exc.filename).parent if exc.filename else settings.warehouse_dir
+        problem = str(unwritable(where, exc))
+    if problem is not None:  # printed outside the except: no traceback, one message
+        kept = settings.publication_path
+        state = f"the last publication ({kept}) is left in place" if kept.exists() else ""
+        print(f"annex build: {problem}" + (f"; {state}" if state else ""), file=sys.stderr)
+        return 1
     print_summary(settings, outcome)
     return 0 if outcome.published and not outcome.errors else 1
 

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from pipelines.lib.config import Settings
+from pipelines.lib.config import WORK_DIR_VAR, Settings
+
+# The builds' private working folders: never the user's own state folder (one per test process;
+# each warehouse has its own folder in it).
+if not os.environ.get(WORK_DIR_VAR):
+    os.environ[WORK_DIR_VAR] = tempfile.mkdtemp(prefix="annex-work-")
+    atexit.register(shutil.rmtree, os.environ[WORK_DIR_VAR], True)
 
 
 @pytest.fixture

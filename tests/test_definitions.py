@@ -81,7 +81,8 @@ def test_sensor_requests_a_run_when_a_raw_file_changed_and_the_folder_is_quiet(s
 
 def test_nightly_build_waits_while_a_raw_export_is_being_copied(settings):
     schedule = defs().resolve_schedule_def("nightly_annex_build")
-    export = settings.raw_dir / "register.csv"
+    export = settings.raw_dir / "register" / "cooperators.csv"
+    export.parent.mkdir()
     export.write_text("cooperator_register_number\n1\n")  # written just now
     with dg.build_schedule_context() as context:
         waiting = schedule.evaluate_tick(context)

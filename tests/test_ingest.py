@@ -153,7 +153,8 @@ def test_unknown_column_is_a_warning(settings, con):
     [
         (b"", "the file is empty"),
         (b'member_number,channel,voted_at,proxy_holder\n"1,online,x,\n', "cannot be read as CSV"),
-        (b"member_number,channel,voted_at,proxy_holder\n\xff\xfe1,online,x,\n", "not valid utf-8"),
+        (b"member_number,channel,voted_at,proxy_holder\n\xff\xfe1,online,x,\n", "row 1: not valid"),
+        (b"member_number,channel\xff,voted_at,proxy_holder\n1,online,x,\n", "not valid utf-8"),
     ],
 )
 def test_unreadable_files_are_errors_naming_the_file(settings, con, content, message):
@@ -511,4 +512,4 @@ def test_what_is_never_an_export_is_not_hashed(tmp_path):
     (tmp_path / "assembly" / "~$ga_2024-06-18.xlsx").write_bytes(b"\0")
     assert list(candidate_files(tmp_path)) == [export]
     hashing.prefetch(tmp_path)
-    assert all(".git" not in key[0] and "~$" not in key[0] for key in hashing._HASHES)
+    assert all(".git" not in key[0] and "~$" not in key[0] for key in hashing._SCANS)

@@ -612,11 +612,11 @@ def test_exports_newer_than_the_publication_count_as_changed(settings):
         when = published + seconds_after_publication
         os.utime(path, (when, when))
 
-    write("assembly/old.csv", -60)
+    write("assembly/ga_2023-06-13.csv", -60)
     assert not _exports_changed(settings)
     write("governance/2024.yaml", 60)  # a corrected governance fact: no chart to export
     assert not _exports_changed(settings)
-    write("assembly/new.csv", 60)
+    write("assembly/ga_2024-06-18.csv", 60)
     assert _exports_changed(settings)
 
 

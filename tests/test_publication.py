@@ -84,7 +84,7 @@ def test_a_build_killed_mid_way_leaves_a_working_database_the_next_build_opens(t
 
 
 def test_an_unreadable_working_database_is_set_aside_and_built_again(settings):
-    settings.build_dir.mkdir(parents=True)
+    settings.work_dir.mkdir(parents=True)
     settings.work_db_path.write_bytes(b"not a database" * 1000)  # a damaged disk, say
     lines: list[str] = []
     good_register().write(settings.raw_dir)
@@ -95,7 +95,7 @@ def test_an_unreadable_working_database_is_set_aside_and_built_again(settings):
     # what a step says it did is part of the progress, after its time
     assert re.search(rf"^ +[0-9.]+s +published {re.escape(str(settings.publication_path))}$",
                      said, re.MULTILINE), said  # fmt: skip
-    aside = settings.build_dir / "work.duckdb.unreadable"
+    aside = settings.work_dir / "work.duckdb.unreadable"
     assert aside.read_bytes().startswith(b"not a database")
     assert figures(settings, 2023)["p1.members_end"] == 3
 
@@ -119,7 +119,7 @@ def test_a_working_database_open_elsewhere_stops_the_build_and_is_left_alone(set
     said = "\n".join(outcome.errors)
     assert f"{settings.work_db_path} is open in another program" in said, said
     assert f"(PID {holder.pid})" in said, said
-    assert not (settings.build_dir / "work.duckdb.unreadable").exists()
+    assert not (settings.work_dir / "work.duckdb.unreadable").exists()
 
 
 def test_reader_holding_the_publication_open_neither_blocks_nor_breaks(settings):

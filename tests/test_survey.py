@@ -206,15 +206,22 @@ def test_sample_comments_and_their_names_never_reach_the_warehouse(sample_build)
             assert needle.encode("utf-8") not in content, (needle, path)
 
 
-def test_answer_outside_the_likert_scale_blocks_publication(settings):
+def test_answer_outside_the_likert_scale_is_quarantined_and_the_build_goes_on(settings):
     rows = uniform(11, 1, "A3", "A4")
     rows.append(response(60, {"WC[SQ001]": "A7"}))
     write_survey(settings.raw_dir, rows)
     outcome = build(settings, register_with_members(5))
-    assert not outcome.published
-    failed = {check.name: check for check in outcome.failed_checks}
-    assert set(failed) == {"survey_answer_codes_in_scale"}
-    assert "WC[SQ001]" in failed["survey_answer_codes_in_scale"].metadata["offenders"]
+    assert outcome.published and not outcome.failed_checks, outcome.errors
+    assert query(
+        settings,
+        "select source_row, column_name, reason from quality.quarantine "
+        "where export = 'survey_responses'",
+    ) == [(12, "WC[SQ001]", "outside_scale")]
+    assert query(  # rows conserved: 12 read = 11 loaded + 1 quarantined
+        settings,
+        "select rows_read, rows_loaded, rows_quarantined from quality.ingest_files "
+        "where export = 'survey_responses'",
+    ) == [(12, 11, 1)]
 
 
 def test_responses_without_codebook_are_an_error(settings):

@@ -270,7 +270,7 @@ def test_small_gender_cells_are_suppressed_with_their_complement(settings):
     ) == [("M", None, None, True), ("V", 12, 24.0, False), ("X", None, None, True)]
 
 
-def test_participation_of_an_unknown_training_blocks_publication(settings):
+def test_participation_of_an_unknown_training_is_quarantined_and_the_build_goes_on(settings):
     write_workbook(
         settings.raw_dir,
         2024,
@@ -278,29 +278,36 @@ def test_participation_of_an_unknown_training_blocks_publication(settings):
         [("OPL-1", 1, "V", 2.0), ("OPL-9", 2, "M", 3.0)],
     )
     outcome = build(settings, base_register())
-    assert not outcome.published
-    failed = {check.name: check for check in outcome.failed_checks}
-    assert set(failed) == {"staff_participations_known_training"}
-    assert "OPL-9" in failed["staff_participations_known_training"].metadata["offenders"]
+    assert outcome.published and not outcome.failed_checks, outcome.errors
+    assert query(
+        settings,
+        "select source_file, source_row, column_name, reason from quality.quarantine "
+        "where export = 'staff_participations'",
+    ) == [("training/staff_training_2024.xlsx", 3, "Opleidings-ID", "unknown_training")]
+    assert query(  # rows conserved: 2 read = 1 loaded + 1 quarantined
+        settings,
+        "select rows_read, rows_loaded, rows_quarantined from quality.ingest_files "
+        "where export = 'staff_participations'",
+    ) == [(2, 1, 1)]
+    assert figures(settings, 2024)["p5.staff_training_hours"] == 2.0
 
 
-def test_non_positive_hours_block_publication(settings):
+def test_non_positive_hours_are_quarantined_and_the_build_goes_on(settings):
     write_workbook(
         settings.raw_dir,
         2024,
         [training("OPL-1", dt.date(2024, 5, 6))],
-        [("OPL-1", 1, "V", 2.0), ("OPL-1", 2, "M", 0), ("OPL-1", 3, "M", "zeven")],
-    )
+        [("OPL-1", 1, "V", 2.0), ("OPL-1", 2, "M", 0), ("OPL-1", 3, "M", "zeven"),
+         ("OPL-1", 4, "X", -1.5)],
+    )  # fmt: skip
     outcome = build(settings, base_register())
-    assert not outcome.published
-    assert [check.name for check in outcome.failed_checks] == ["staff_participation_hours_positive"]
-    # a value that is not a number is quarantined instead (nothing was published: read the
-    # working database)
-    with duckdb.connect(str(settings.work_db_path), read_only=True) as work:
-        assert work.execute(
-            "select source_row, column_name, reason from quality.quarantine "
-            "where export = 'staff_participations'"
-        ).fetchall() == [(4, "Uren", "bad_type")]
+    assert outcome.published and not outcome.failed_checks, outcome.errors
+    assert query(
+        settings,
+        "select source_row, column_name, reason from quality.quarantine "
+        "where export = 'staff_participations' order by source_row",
+    ) == [(3, "Uren", "not_positive"), (4, "Uren", "bad_type"), (5, "Uren", "not_positive")]
+    assert figures(settings, 2024)["p5.staff_training_hours"] == 2.0
 
 
 def test_courses_in_windows_1252_with_oe_ligature(settings, con):

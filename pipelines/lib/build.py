@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.lib.config import Settings
+from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import build_lock
 
@@ -112,11 +113,15 @@ def _exports_changed(settings: Settings) -> bool:
     if not publication.exists():
         return True
     published = publication.stat().st_mtime
-    return any(
+    return any(  # the exports only: a backup tree or a .git folder beside them is not walked
         path.stat().st_mtime > published
-        for path in settings.raw_dir.rglob("*")
-        if path.is_file() and path.relative_to(settings.raw_dir).parts[0] not in NOT_CHART_SOURCES
+        for path in candidate_files(settings.raw_dir)
+        if path.relative_to(settings.raw_dir).parts[0] not in NOT_CHART_SOURCES
     )
+
+
+# Errors whose message names the file and what to do: shown without their class's name.
+PLAIN_ERRORS = ("ExportError", "WarehouseFolderError")
 
 
 def run_build(
@@ -157,6 +162,7 @@ def run_build(
                     raw_dir=str(settings.raw_dir),
                     warehouse_dir=str(settings.warehouse_dir),
                     pseudonym_key_path=str(settings.pseudonym_key_path),
+                    work_dir=str(settings.work_root) if settings.work_root else None,
                     reread_exports=reread_exports,
                 )
             },
@@ -183,6 +189,8 @@ def run_build(
             while error is not None and error.cause is not None:
                 error = error.cause
                 message = error.message.strip()
+            if error is not None and error.cls_name in PLAIN_ERRORS:  # its message says all
+                message = message.split(": ", 1)[-1]
             outcome.errors.append(f"{event.step_key}: {message}")
     materialised = {
         event.asset_key.to_user_string()

@@ -31,24 +31,28 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from xml.etree import ElementTree
 
 import duckdb
 import pandas as pd
 
-from pipelines.lib.hashing import sha256_of
-from pipelines.lib.rawfiles import never_an_export
+from pipelines.lib.hashing import csv_records_of, sha256_of
+from pipelines.lib.rawfiles import ExportError, never_an_export, require_export
 from pipelines.lib.warehouse import (
     error_summary,
     insertion_order,
     quote_identifier,
     quote_literal,
+    scratch_folder,
     set_comments,
 )
 
@@ -84,14 +88,6 @@ EXCEL_DATE_SQL = (
     "else coalesce(try_cast(try_cast({v} as timestamp) as date), "
     "try_cast(try_strptime({v}, '%d/%m/%Y') as date)) end"
 )
-
-
-class ExportError(Exception):
-    """An export cannot be used as it is; the message names the file and the column/row/key.
-
-    Raised `from None`: the message carries the underlying error's text, and the build reports
-    the innermost error of a chain.
-    """
 
 
 @dataclass(frozen=True)
@@ -228,6 +224,9 @@ class StagedFile:
     # which rows are unusable and why.
     typed_rows: str | None = None
     typed_by_reader: frozenset[str] = frozenset()
+    # Given the records the reader returned, why they are not all the file holds (a sentence),
+    # or None: the reader may give up on a record without a word (see `records_check`).
+    verify_records: Callable[[int], str | None] | None = None
 
 
 @dataclass
@@ -260,6 +259,10 @@ class ExportInputs:
 
     @classmethod
     def of(cls, paths: Sequence[Path], raw_dir: Path, *extra: str) -> ExportInputs:
+        """The files' names and hashes; an ExportError when one may not be read (a link out
+        of the raw folder, a device: see `rawfiles.check_export`)."""
+        for path in paths:
+            require_export(path, raw_dir, display_name(path, raw_dir))
         return cls(
             [display_name(path, raw_dir) for path in paths],
             [sha256_of(path) for path in paths],
@@ -391,15 +394,89 @@ def _header_names(cells: Sequence[str], display: str, blank_ok: bool = False) ->
     return names
 
 
+# The longest header a CSV may have; and the longest line the exact recount reads (DuckDB's own
+# limit on a line): beyond, the record is one no reader here would return.
+MAX_HEADER_BYTES = 1 << 20
+MAX_LINE_BYTES = 1 << 21
+csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's default (128 KiB) is below a line's
+
+
 def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
-    """The header record of a CSV, or an ExportError naming the file."""
+    """The header record of a CSV, or an ExportError naming the file. At most
+    MAX_HEADER_BYTES are read: a header line of a gigabyte is an error, not a gigabyte held."""
     encoding = "utf-8-sig" if spec.encoding.lower().startswith("utf-8") else spec.encoding
-    try:
-        with open(path, encoding=encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=spec.delimiter), None)
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {spec.encoding} ({exc.reason})") from None
+    problem = None
+    header: list[str] | None = None
+    with open(path, "rb") as handle:
+        start = handle.read(MAX_HEADER_BYTES + 1)
+    # a header ends at the first line break (a header has no quoted line breaks)
+    end = start.find(b"\n")
+    if end < 0 and len(start) > MAX_HEADER_BYTES:
+        problem = f"the header (row 1) is longer than {MAX_HEADER_BYTES // 1024} KiB: not an export"
+    else:
+        line = start if end < 0 else start[: end + 1]
+        try:
+            text = line.decode(encoding)
+        except UnicodeDecodeError as exc:
+            problem = f"not valid {spec.encoding} ({exc.reason})"
+        else:
+            try:
+                header = next(csv.reader([text], delimiter=spec.delimiter), None)
+            except csv.Error:
+                problem = "the header (row 1) is not valid CSV (a quoted name left open?)"
+    if problem is not None:  # raised outside the except blocks: no chained context to report
+        raise ExportError(f"{display}: {problem}")
     return _header_names(header or [], display)
+
+
+def records_check(
+    path: Path, readable: tuple[Path, str], spec: ExportSpec
+) -> Callable[[int], str | None]:
+    """`StagedFile.verify_records` of a CSV: the records DuckDB's reader returned must be all
+    the file holds. DuckDB drops a record longer than it allows (a 1 GB line, binary junk after
+    the last row) without a word; the records are counted in the pass that hashes the file
+    (quote-aware, see `hashing.RecordCounter`). Where that quick count differs (a stray `"`
+    inside an unquoted field fools it), Python's csv module counts them again, each line read
+    with a bound (MAX_LINE_BYTES), before the file is refused."""
+    counted = csv_records_of(path)
+
+    def verify(read: int) -> str | None:
+        quick = counted.result()
+        if quick is None or quick == read:
+            return None
+        exact = _exact_records(*readable, spec.delimiter)
+        if exact == read:
+            return None
+        holds = f"holds {exact} records" if exact is not None else "holds more"
+        return (
+            f"the reader returned {read} records after the header where the file {holds} "
+            f"(row {read + 1} or a later one is longer than the reader allows, binary junk "
+            "follows the last row, or the file is cut off mid-record): nothing of it is used; "
+            "export the file again"
+        )
+
+    return verify
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+def _exact_records(path: Path, encoding: str, delimiter: str) -> int | None:
+    """Records after the header as Python's csv module reads them, or None when a line is
+    longer than MAX_LINE_BYTES or the file is not CSV (a reader would not return it whole)."""
+
+    def lines(handle: Iterable[str]) -> Iterator[str]:
+        while line := handle.readline(MAX_LINE_BYTES + 1):  # type: ignore[attr-defined]
+            if len(line) > MAX_LINE_BYTES:
+                raise _LineTooLong
+            yield line
+
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        try:  # the one loop over records: only for a file whose quick count differs
+            return sum(1 for row in csv.reader(lines(handle), delimiter=delimiter) if row) - 1
+        except (csv.Error, _LineTooLong):
+            return None
 
 
 def check_header(header: list[str], spec: ExportSpec, display: str) -> list[str]:
@@ -415,24 +492,45 @@ def check_header(header: list[str], spec: ExportSpec, display: str) -> list[str]
 
 def utf8_copy(path: Path, encoding: str, display: str, scratch: Path) -> Path:
     """Transcode to UTF-8 in 1 MiB chunks for DuckDB, strictly (a bad byte is an error)."""
-    target = scratch / (path.name + ".utf8")
+    handle, name = tempfile.mkstemp(suffix=".csv", dir=scratch)  # mode 0600, a plain name
+    os.close(handle)
+    target = Path(name)
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with open(path, "rb") as source, open(target, "w", encoding="utf-8", newline="") as out:
+    problem = None
+    with open(path, "rb") as source, open(target, "w", encoding="utf-8", newline="") as out:
+        try:
             for chunk in iter(lambda: source.read(1 << 20), b""):
                 out.write(decoder.decode(chunk))
             out.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid {encoding} ({exc.reason})") from None
+        except UnicodeDecodeError as exc:
+            problem = f"not valid {encoding} ({exc.reason})"
+    if problem is not None:
+        raise ExportError(f"{display}: {problem}")
     return target
 
 
+# Characters DuckDB's reader takes for a glob pattern in a path (`*`, `?`, `[`).
+_GLOB = re.compile(r"[*?\[]")
+
+
+def literal_path(path: Path, scratch: Path) -> Path:
+    """A path DuckDB reads as the one file `path`: the path itself, or, when it holds a
+    character DuckDB takes for a pattern (`2024-03_a*_responses.csv`), a link to it with a
+    plain name in `scratch` (DuckDB would read every file the pattern matches)."""
+    if not _GLOB.search(str(path)):
+        return path
+    link = Path(tempfile.mkdtemp(dir=scratch)) / "export.csv"
+    link.symlink_to(path.resolve())
+    return link
+
+
 def readable_csv(path: Path, spec: ExportSpec, display: str, scratch: Path) -> tuple[Path, str]:
-    """The file DuckDB reads and its encoding: the file itself, or a UTF-8 copy in `scratch`."""
+    """The file DuckDB reads and its encoding: the file itself (or a link to it with a plain
+    name), or a UTF-8 copy in `scratch`."""
     encoding = DUCKDB_ENCODINGS.get(spec.encoding.lower())
     if encoding is None:
         return utf8_copy(path, spec.encoding, display, scratch), "utf-8"
-    return path, encoding
+    return literal_path(path, scratch), encoding
 
 
 def csv_reader_sql(
@@ -481,6 +579,7 @@ def _csv_file(
         display,
         sha256,
         f"select {texts} from {csv_reader_sql(readable, header, spec)}",
+        verify_records=records_check(path, readable, spec),
         typed_rows=(
             f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
             if by_reader
@@ -503,7 +602,7 @@ def load_csv_export(
     `reuse`: keep the table when the files and the code are those it was made from."""
     warnings: list[str] = []
     inputs = ExportInputs.of(files, raw_dir)
-    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
+    with scratch_folder(con) as scratch:
         staged = (
             _csv_file(path, digest, spec, raw_dir, Path(scratch), warnings)
             for path, digest in zip(files, inputs.digests, strict=True)
@@ -514,9 +613,102 @@ def load_csv_export(
 # --- workbooks --------------------------------------------------------------------------------
 
 
+# The most cells a sheet's used area may span (python-calamine holds the whole rectangle from
+# the first used cell to the last: one cell at XFD1048576 asks for 17 billion). An HR sheet of
+# a thousand rows spans a few thousand; a register kept in a workbook, at Excel's million rows,
+# under twenty million.
+MAX_SHEET_CELLS = 20_000_000
+# The most bytes a workbook part may hold once unpacked (a zip bomb is a few KB packed).
+MAX_PART_BYTES = 512 << 20
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]{1,7})\"")
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The archive member holding `sheet`'s cells, from the workbook's own index."""
+    parts = {info.filename: info for info in archive.infolist()}
+    index, links = parts.get("xl/workbook.xml"), parts.get("xl/_rels/workbook.xml.rels")
+    if index is None or links is None or max(index.file_size, links.file_size) > MAX_PART_BYTES:
+        return None
+    relation = None
+    for element in ElementTree.fromstring(archive.read(index)).iter():
+        if element.tag.endswith("}sheet") and element.get("name") == sheet:
+            relation = element.get(_RELATIONSHIPS)
+    for element in ElementTree.fromstring(archive.read(links)).iter():
+        if element.tag.endswith("}Relationship") and element.get("Id") == relation:
+            target = element.get("Target") or ""
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def workbook_size_problem(path: Path, sheet: str) -> str | None:
+    """Why python-calamine must not be asked for `sheet` (a sentence), or None: its used area
+    spans more than MAX_SHEET_CELLS, or a part unpacks to more than MAX_PART_BYTES. The cells'
+    positions are read from the sheet's XML in 1 MiB pieces: time and memory stay bounded."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile):
+        return None  # python-calamine says what is wrong with the file
+    with archive:
+        try:
+            member = _sheet_part(archive, sheet)
+        except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
+            return None
+        if member is None or member not in archive.namelist():
+            return None
+        if archive.getinfo(member).file_size > MAX_PART_BYTES:
+            return f"its sheet {sheet!r} unpacks to more than {MAX_PART_BYTES >> 20} MB"
+        rows: list[int] = []
+        columns: list[int] = []
+        tail = b""
+        with archive.open(member) as part:
+            for chunk in iter(lambda: part.read(1 << 20), b""):
+                piece = tail + chunk
+                cells = _CELL_REF.findall(piece)
+                numbers = [int(r) for r in _ROW_REF.findall(piece)] + [int(r) for _, r in cells]
+                letters = [_column_number(c) for c, _ in cells]
+                if numbers:
+                    rows += (min(numbers), max(numbers))
+                if letters:
+                    columns += (min(letters), max(letters))
+                tail = piece[-256:]  # a reference cut between two pieces is read whole next
+    if not rows:
+        return None
+    height = max(rows) - min(rows) + 1
+    width = max(columns) - min(columns) + 1 if columns else 1
+    if height * width <= MAX_SHEET_CELLS:
+        return None
+    corner = f"{_column_letters(max(columns) if columns else 1)}{max(rows)}"
+    return (
+        f"its sheet {sheet!r} has a cell as far as {corner}, which makes it {width:,} columns "
+        f"by {height:,} rows, too large to be an export: delete the rows and columns after "
+        "the table and save it again"
+    )
+
+
 def read_sheet(path: Path, sheet: str, display: str) -> list[list[object]]:
     """Every row of `sheet` from Excel's row 1 on, as python-calamine gives the cells."""
     from python_calamine import CalamineWorkbook
+
+    problem = workbook_size_problem(path, sheet)
+    if problem is not None:
+        raise ExportError(f"{display}: {problem}")
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -645,6 +837,17 @@ def _stage_file(
             raise ExportError(
                 f"{staged.display}: cannot be read as {staged.kind}: {reader_error(exc)}"
             ) from None
+
+
+def _account_for_records(con: duckdb.DuckDBPyConnection, staged: StagedFile, table: str) -> None:
+    """A file is read whole or not at all: an ExportError when the reader returned fewer (or
+    more) records than the file holds."""
+    if staged.verify_records is None:
+        return
+    read = int(con.execute(f"select count(*) from {table}").fetchone()[0])
+    problem = staged.verify_records(read)
+    if problem is not None:
+        raise ExportError(f"{staged.display}: {problem}")
 
 
 _CSV_ERROR_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -786,6 +989,7 @@ def load_export(
             staged_files.append(staged)
             stages.append(f"_rows_{spec.name}_{len(stages)}")
             _stage_file(con, spec, staged, stages[-1])
+            _account_for_records(con, staged, stages[-1])
             select = _file_select(spec, staged, stages[-1], len(stages))
             con.execute(
                 f"insert into {issues} select source_file, source_row, issue.column_name, "

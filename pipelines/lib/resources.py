@@ -13,11 +13,14 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines.lib.config import Settings
+from pipelines.lib.config import WORK_DIR_VAR, Settings
 from pipelines.lib.warehouse import (
+    WarehouseFolderError,
     build_lock,
     connect,
     error_summary,
+    prepare_work_dir,
+    private_files,
     set_aside,
     unreadable_database,
 )
@@ -40,6 +43,8 @@ class Warehouse(dg.ConfigurableResource):
     raw_dir: str | None = None
     warehouse_dir: str | None = None
     pseudonym_key_path: str | None = None
+    # The private folder of working folders (ANNEX_WORK_DIR); default from the environment.
+    work_dir: str | None = None
     # Read every export again, even one whose files and reading code are unchanged since the
     # table was made (by default such a table is kept: see pipelines.lib.exports.load_export),
     # and write every output again (by default the files of an output made from the same
@@ -63,6 +68,7 @@ class Warehouse(dg.ConfigurableResource):
                 if self.pseudonym_key_path
                 else settings.pseudonym_key_path
             ),
+            work_root=Path(self.work_dir) if self.work_dir else settings.work_root,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -94,9 +100,29 @@ class Warehouse(dg.ConfigurableResource):
         """
         if self._con is None:
             settings = self.settings
+            problem: OSError | None = None
+            try:
+                removed = prepare_work_dir(settings)
+            except OSError as exc:
+                problem = exc
+            if problem is not None:  # raised outside the except: one message, no traceback
+                raise WarehouseFolderError(
+                    f"cannot write in the private working folder {settings.work_dir} "
+                    f"({problem.strerror or type(problem).__name__}): set {WORK_DIR_VAR} to a "
+                    "folder only you may read, with free space"
+                )
+            for legacy in removed:
+                self._warn(
+                    f"{legacy}: the working database of an earlier version, which maps member "
+                    f"numbers to pseudonyms, deleted from the warehouse folder (it now lives in "
+                    f"the private folder {settings.work_dir})"
+                )
             self._stack_con = ExitStack()
             opening = functools.partial(
-                connect, settings.work_db_path, pseudonym_key=settings.pseudonym_key()
+                connect,
+                settings.work_db_path,
+                pseudonym_key=settings.pseudonym_key(),
+                spill_dir=settings.spill_dir,
             )
             try:
                 self._con = self._stack_con.enter_context(opening())
@@ -118,6 +144,7 @@ class Warehouse(dg.ConfigurableResource):
                     "reads every export again"
                 )
                 self._con = self._stack_con.enter_context(opening())
+            private_files(settings.work_dir)
         yield self._con
 
     def _warn(self, message: str) -> None:
@@ -130,3 +157,4 @@ class Warehouse(dg.ConfigurableResource):
         if self._con is not None:
             self._stack_con.close()
             self._con = None
+            private_files(self.settings.work_dir)  # a WAL written since it was opened

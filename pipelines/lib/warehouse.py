@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipelines.lib import atomic
 from pipelines.lib.config import SQL_DIR, Settings
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
@@ -43,11 +44,84 @@ class BuildLockedError(RuntimeError):
     """Another build holds the warehouse."""
 
 
+class WarehouseFolderError(RuntimeError):
+    """The warehouse folder cannot be written (read-only, full, not a folder)."""
+
+
+_SYSTEM_REASONS = re.compile(
+    r"No space left on device|Disk quota exceeded|Read-only file system|Permission denied"
+)
+
+
+def unwritable(folder: Path, error: Exception) -> WarehouseFolderError:
+    """The one message for a folder the build cannot write in, and what to do."""
+    said = _SYSTEM_REASONS.search(str(error))
+    reason = getattr(error, "strerror", None) or (said[0] if said else error_summary(error))
+    return WarehouseFolderError(
+        f"cannot write in {folder} ({reason}): the build needs a folder it may write in, "
+        "with free space; set ANNEX_WAREHOUSE_DIR to one, or free some space there"
+    )
+
+
 def _private_temp_dir() -> str:
     # Spill files may hold ingestion rows: keep them out of the warehouse folder.
     path = Path(tempfile.gettempdir()) / f"coop-annex-spill-{os.getuid()}"
     path.mkdir(mode=0o700, exist_ok=True)
     return str(path)
+
+
+# The names of the working folder's spill and scratch folders (see Settings.work_dir): a
+# connection's spill folder tells `scratch_folder` where its temporary copies go.
+SPILL_NAME = "spill"
+SCRATCH_NAME = "tmp"
+LEGACY_WORK_DB = "work.duckdb"  # where the working database lived before: warehouse/.build/
+
+
+def _private_dir(path: Path) -> None:
+    """`path` and its missing parents as folders only the user can open (0700)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def prepare_work_dir(settings: Settings) -> list[str]:
+    """Make the build's private working folder ready (under the build lock): 0700 folders, the
+    temporary copies of a build killed before emptied, and a working database left in the
+    warehouse folder by an earlier version deleted (it maps members to pseudonyms; it is a
+    cache, rebuilt from the exports). Returns what was removed, for a warning."""
+    removed = []
+    root = settings.work_dir.parent
+    _private_dir(root)
+    for folder in (settings.work_dir, settings.spill_dir):
+        _private_dir(folder)
+    if settings.scratch_dir.exists():
+        shutil.rmtree(settings.scratch_dir, ignore_errors=True)
+    _private_dir(settings.scratch_dir)
+    for legacy in settings.build_dir.glob(LEGACY_WORK_DB + "*"):
+        if legacy.is_file():
+            legacy.unlink()
+            removed.append(str(legacy))
+    private_files(settings.work_dir)
+    return removed
+
+
+def private_files(folder: Path) -> None:
+    """Every file directly in `folder` readable and writable by the user only (0600)."""
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, 0o600)
+
+
+@contextmanager
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Iterator[Path]:
+    """A temporary folder (0700) for copies of an export, deleted on exit: inside the build's
+    working folder when `con` is the build's (its spill folder is the working folder's), where
+    the next build empties what a killed one left; else in the system's temporary folder."""
+    spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+    root = spill.parent / SCRATCH_NAME if spill.name == SPILL_NAME else None
+    if root is not None:
+        _private_dir(root)
+    with tempfile.TemporaryDirectory(prefix="export-", dir=root) as folder:
+        yield Path(folder)
 
 
 def pseudonym_macro_sql(key: bytes) -> str:
@@ -66,7 +140,7 @@ def pseudonym_macro_sql(key: bytes) -> str:
     )
 
 
-def build_config() -> dict[str, str | bool]:
+def build_config(spill_dir: Path | None = None) -> dict[str, str | bool]:
     """DuckDB settings of the build's connection: bounded memory, spilling outside the warehouse.
 
     The memory bound keeps a 100-fold register within a few GB (DuckDB spills the rest);
@@ -75,7 +149,7 @@ def build_config() -> dict[str, str | bool]:
     faster when it may reorder (a staged export file asks for its order, see exports.py).
     """
     return {
-        "temp_directory": _private_temp_dir(),
+        "temp_directory": str(spill_dir) if spill_dir is not None else _private_temp_dir(),
         "memory_limit": os.environ.get("ANNEX_MEMORY_LIMIT", "3GB"),
         "preserve_insertion_order": False,
         # The build never fetches code: every extension it uses is built into the wheel. With
@@ -131,14 +205,20 @@ def _wal(path: Path) -> Path:
 
 @contextmanager
 def connect(
-    path: Path, *, read_only: bool = False, pseudonym_key: bytes | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    pseudonym_key: bytes | None = None,
+    spill_dir: Path | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection; closed on exit so that the file is free again."""
+    """A short-lived connection; closed on exit so that the file is free again. `spill_dir`:
+    where the build's DuckDB spills (default: a private folder of the system's temporary
+    folder)."""
     if not read_only and str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     # Readers get DuckDB's defaults, so that a notebook's own duckdb.connect(path, read_only=True)
     # in the same process is compatible; only the build may spill, and not into the warehouse.
-    config = {} if read_only else build_config()
+    config = {} if read_only else build_config(spill_dir)
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if pseudonym_key is not None:
@@ -151,9 +231,16 @@ def connect(
 @contextmanager
 def build_lock(settings: Settings, *, wait_seconds: float = 0.0) -> Iterator[None]:
     """Serialise builds (schedule, sensor, CLI, close-year) on one lock file."""
-    settings.build_dir.mkdir(parents=True, exist_ok=True)
     lock_path = settings.build_dir / "build.lock"
-    with open(lock_path, "a+") as handle:
+    problem: OSError | None = None
+    try:
+        settings.build_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:
+        problem = exc
+    if problem is not None:  # raised outside the except: one message, no chained traceback
+        raise unwritable(settings.warehouse_dir, problem)
+    with handle:
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -397,6 +484,28 @@ def publish(
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
     versions: dict[str, str] | None = None,
 ) -> dict[str, int]:
+    """`_publish`; a folder that fills up or cannot be written is one message naming it (the
+    staging copy removed, the last publication in place), never DuckDB's own."""
+    problem: Exception | None = None
+    try:
+        return _publish(con, settings, schemas, versions)
+    except (OSError, duckdb.IOException) as exc:
+        problem = exc
+    staging = settings.build_dir / STAGING_NAME
+    for leftover in (staging, _wal(staging)):
+        leftover.unlink(missing_ok=True)
+    raise unwritable(settings.warehouse_dir, problem)
+
+
+STAGING_NAME = "coop.staging.duckdb"
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+    versions: dict[str, str] | None = None,
+) -> dict[str, int]:
     """Copy the publishable schemas of the working database (`con`) into a new publication.
 
     The copy is written next to the publication, checkpointed, then renamed over it. Returns
@@ -406,7 +515,7 @@ def publish(
     the same version is kept as it is there, so that a build whose large tables did not
     change copies the last publication's file and rewrites only the others.
     """
-    staging = settings.build_dir / "coop.staging.duckdb"
+    staging = settings.build_dir / STAGING_NAME
     for leftover in (staging, _wal(staging)):
         leftover.unlink(missing_ok=True)
     source = con.execute("select current_database()").fetchone()[0]
@@ -483,7 +592,7 @@ def publish(
         },
         "kept": sorted(keep),
     }
-    (settings.build_dir / PUBLICATION_MANIFEST).write_text(json.dumps(manifest, indent=1))
+    atomic.write_text(settings.build_dir / PUBLICATION_MANIFEST, json.dumps(manifest, indent=1))
     return published
 
 

@@ -34,6 +34,8 @@ import pandas as pd
 import plotly
 import plotly.graph_objects as go
 
+from pipelines.lib import atomic
+from pipelines.lib.atomic import atomic_path
 from pipelines.lib.outputs.data import AnnexData
 from pipelines.lib.outputs.formatting import (
     LANGS,
@@ -705,18 +707,19 @@ def write_html(charts: Sequence[Chart], outputs_dir: Path) -> list[Path]:
         from plotly.offline import get_plotlyjs
 
         script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text(get_plotlyjs(), encoding="utf-8")
+        atomic.write_text(script, get_plotlyjs())
     written = []
     for chart in charts:
         path = chart_path(outputs_dir, chart, "html")
         path.parent.mkdir(parents=True, exist_ok=True)
         relative = os.path.relpath(script, path.parent)
-        chart.figure.write_html(
-            path,
-            include_plotlyjs=relative,
-            full_html=True,
-            config={"displaylogo": False, "responsive": True},
-        )
+        with atomic_path(path) as partial:
+            chart.figure.write_html(
+                partial,
+                include_plotlyjs=relative,
+                full_html=True,
+                config={"displaylogo": False, "responsive": True},
+            )
         written.append(path)
     return written
 
@@ -910,8 +913,8 @@ def _kaleido_class() -> type:
                 svg_text, png_bytes = await self._draw(svg, png.opts["scale"])
             except Exception as exc:
                 raise RuntimeError(f"{svg.path.name} and {png.path.name}: {exc}") from exc
-            svg.path.write_bytes(svg_text.encode())
-            png.path.write_bytes(png_bytes)
+            atomic.write_bytes(svg.path, svg_text.encode())
+            atomic.write_bytes(png.path, png_bytes)
 
         async def _draw(self, svg: StaticJob, png_scale: object) -> tuple[str, bytes]:
             spec = fig_tools.coerce_for_js(svg.figure, None, svg.opts)
@@ -1227,7 +1230,7 @@ def export_static(
     report.valid = {job.path for job in jobs if up_to_date(job)}
     cache = {path: key for path, key in cache.items() if (outputs_dir / path).exists()}
     cache_path.parent.mkdir(parents=True, exist_ok=True)
-    cache_path.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    atomic.write_text(cache_path, json.dumps(cache, indent=0, sort_keys=True))
     report.seconds = time.monotonic() - started
     return report
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.lib import atomic
 from pipelines.lib.config import Settings
 from pipelines.lib.outputs.markdown import to_html
 from pipelines.lib.outputs.templating import environment
@@ -87,6 +88,6 @@ def write_dictionary(settings: Settings, outputs_dir: Path) -> list[Path]:
     outputs_dir.mkdir(parents=True, exist_ok=True)
     md_path = outputs_dir / "data-dictionary.md"
     html_path = outputs_dir / "data-dictionary.html"
-    md_path.write_text(markdown, encoding="utf-8")
-    html_path.write_text(page, encoding="utf-8")
+    atomic.write_text(md_path, markdown)
+    atomic.write_text(html_path, page)
     return [md_path, html_path]

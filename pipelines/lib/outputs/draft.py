@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.lib import atomic
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs.data import AnnexData, Figure, rows_up_to
 from pipelines.lib.outputs.formatting import (
@@ -383,8 +384,8 @@ def write_drafts(
         folder.mkdir(parents=True, exist_ok=True)
         for lang in LANGS:
             draft = render_draft(data, year, lang, outputs_dir, run)
-            (folder / f"annex-{year}.{lang}.md").write_text(draft.markdown, encoding="utf-8")
-            (folder / f"annex-{year}.{lang}.html").write_text(draft.html, encoding="utf-8")
+            atomic.write_text(folder / f"annex-{year}.{lang}.md", draft.markdown)
+            atomic.write_text(folder / f"annex-{year}.{lang}.html", draft.html)
             drafts.append(draft)
     return drafts
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.lib import atomic
 from pipelines.lib.outputs.data import AnnexData, row_years
 
 MANIFEST_NAME = ".outputs-manifest.json"
@@ -175,6 +176,4 @@ class Manifest:
     def save(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / MANIFEST_NAME
-        scratch = path.with_name(path.name + ".tmp")
-        scratch.write_text(json.dumps(self.entries, indent=1, sort_keys=True), encoding="utf-8")
-        scratch.replace(path)
+        atomic.write_text(path, json.dumps(self.entries, indent=1, sort_keys=True))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipelines.lib.atomic import atomic_path
 from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
 from pipelines.lib.outputs.formatting import excel_number_format
 
@@ -198,7 +199,8 @@ def write_csvs(
         if every_year:
             all_years.mkdir(parents=True, exist_ok=True)
             path = all_years / f"{short}.csv"
-            frame.to_csv(path, index=False)
+            with atomic_path(path) as partial:
+                frame.to_csv(partial, index=False)
             written.append(path)
         if "year" not in frame.columns:
             continue
@@ -209,7 +211,8 @@ def write_csvs(
             folder = outputs_dir / str(year) / "tables"
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{short}_{year}.csv"
-            rows.to_csv(path, index=False)
+            with atomic_path(path) as partial:
+                rows.to_csv(partial, index=False)
             written.append(path)
     return written
 
@@ -224,7 +227,8 @@ def write_quality_csvs(data: AnnexData, outputs_dir: Path) -> list[Path]:
         if name.startswith("quality."):
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{name.removeprefix('quality.')}.csv"
-            frame.to_csv(path, index=False)
+            with atomic_path(path) as partial:
+                frame.to_csv(partial, index=False)
             written.append(path)
     return written
 
@@ -440,5 +444,6 @@ def write_workbook(
         _write_sheet(wb.create_sheet(), table, year)
     path = outputs_dir / str(year) / f"annex-tables-{year}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with atomic_path(path) as partial:
+        wb.save(partial)
     return path

@@ -22,7 +22,6 @@ from typing import Annotated, Any, Literal
 
 import duckdb
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -41,6 +40,8 @@ from pipelines.lib.exports import (
     ensure_quality_tables,
 )
 from pipelines.lib.hashing import file_sha256
+from pipelines.lib.plainyaml import read_plain_yaml
+from pipelines.lib.rawfiles import require_export
 from pipelines.lib.warehouse import set_comments
 
 GOVERNANCE_FILE = re.compile(r"^(?P<year>\d{4})\.ya?ml$")
@@ -218,21 +219,17 @@ def parse_governance(path: Path, raw_dir: Path) -> GovernanceFile:
     match = GOVERNANCE_FILE.match(path.name)
     if match is None:
         raise ExportError(f"{display}: a governance file is named after its year (YYYY.yaml)")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid utf-8 ({exc.reason})") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 1})" if where is not None else ""
-        raise ExportError(f"{display}: not valid YAML{line}: {exc}") from None
+    require_export(path, raw_dir, display)
+    data = read_plain_yaml(path, display)
     if not isinstance(data, dict):
         raise ExportError(f"{display}: must be a mapping of keys (year, board, ...)")
+    problems: list[str] = []
     try:
         facts = GovernanceFacts.model_validate(data)
     except ValidationError as exc:
-        # not chained: the message already says all, and the build reports the innermost error
-        raise ExportError("; ".join(f"{display}: {line}" for line in _messages(exc))) from None
+        problems = _messages(exc)
+    if problems:  # raised outside the except: its context (the data) is never formatted
+        raise ExportError("; ".join(f"{display}: {line}" for line in problems))
     year = int(match["year"])
     problems = []
     if facts.year != year:

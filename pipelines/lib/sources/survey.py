@@ -14,7 +14,6 @@ not kept, and its response is quarantined (`bad_answer_code`).
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -40,10 +39,11 @@ from pipelines.lib.exports import (
     quote_identifier,
     read_header,
     readable_csv,
+    records_check,
     text_column,
     trimmed,
 )
-from pipelines.lib.warehouse import quote_literal
+from pipelines.lib.warehouse import quote_literal, scratch_folder
 
 SURVEY_FILE = re.compile(
     r"^(?P<id>(?P<year>\d{4})-(?P<month>\d{2})\S*?)_(?P<kind>responses|codebook)\.csv$"
@@ -171,8 +171,12 @@ _ANSWERS = Column(
 )
 
 
-def responses_spec(question_columns: Sequence[str]) -> ExportSpec:
-    """The responses export, with a rule per loaded question column (any survey's)."""
+def responses_spec(
+    question_columns: Sequence[str], likert: dict[str, Sequence[str]] | None = None
+) -> ExportSpec:
+    """The responses export, with a rule per loaded question column (any survey's): an answer
+    not shaped like a code is `bad_answer_code`; an answer to a likert5 question (`likert`:
+    column -> the surveys whose codebook says so) outside A1-A6 is `outside_scale`."""
     answers = text_column(_ANSWERS.name)
     rules = tuple(
         RowRule(
@@ -182,6 +186,17 @@ def responses_spec(question_columns: Sequence[str]) -> ExportSpec:
             "bad_answer_code",
         )
         for column in sorted(set(question_columns))
+    )
+    scale = ", ".join(quote_literal(code) for code in LIKERT_SCALE)
+    rules += tuple(
+        RowRule(
+            column,
+            f"survey_id in ({', '.join(quote_literal(s) for s in sorted(surveys))}) "
+            f"and {answers}[{quote_literal(column)}] not in ({scale}) "
+            f"and regexp_full_match({answers}[{quote_literal(column)}], '{ANSWER_CODE}')",
+            "outside_scale",
+        )
+        for column, surveys in sorted((likert or {}).items())
     )
     return ExportSpec(
         name="survey_responses",
@@ -228,8 +243,14 @@ def _responses_file(
         texts.append(f"map([{keys}], [{values}]) as {text_column(_ANSWERS.name)}")
     else:
         texts.append(f"map([]::varchar[], []::varchar[]) as {text_column(_ANSWERS.name)}")
-    reader = csv_reader_sql(readable_csv(path, spec, display, scratch), header, spec)
-    return StagedFile(display, sha256, f"select {', '.join(texts)} from {reader}")
+    readable = readable_csv(path, spec, display, scratch)
+    reader = csv_reader_sql(readable, header, spec)
+    return StagedFile(
+        display,
+        sha256,
+        f"select {', '.join(texts)} from {reader}",
+        verify_records=records_check(path, readable, spec),
+    )
 
 
 def load_surveys(
@@ -253,7 +274,11 @@ def load_surveys(
     questions: dict[str, dict[str, str]] = {}
     for survey_id, column, kind in rows:
         questions.setdefault(survey_id, {})[column] = kind
-    spec = responses_spec([c for _, c, kind in rows if kind != "text"])
+    likert: dict[str, list[str]] = {}
+    for survey_id, column, kind in rows:
+        if kind == "likert5":
+            likert.setdefault(column, []).append(survey_id)
+    spec = responses_spec([c for _, c, kind in rows if kind != "text"], likert)
 
     paths = [survey.responses for survey in surveys]
     # which questions are read from which survey's file comes from the codebook
@@ -271,7 +296,7 @@ def load_surveys(
                 warnings,
             )
 
-    with tempfile.TemporaryDirectory(prefix="coop-annex-") as scratch:
+    with scratch_folder(con) as scratch:
         responses = load_export(
             con, spec, staged(Path(scratch)), warnings, inputs=inputs, reuse=reuse
         )
@@ -285,22 +310,6 @@ def load_surveys(
     return codebooks, responses, warnings + codebooks.warnings
 
 
-SURVEY_CHECKS = [
-    SqlCheck(
-        table="ingest.survey_responses",
-        name="survey_answer_codes_in_scale",
-        description="Every answer to a likert5 question of the codebook is A1 ... A6.",
-        query="""
-            select r.survey_id, r.source_file, r.source_row, e.key as question_column
-            from ingest.survey_responses r, unnest(map_entries(r.answers)) as a(e)
-            join ingest.survey_codebook c
-              on c.survey_id = r.survey_id and c.column_name = e.key
-            where c.question_type = 'likert5'
-              and e.value not in ('A1', 'A2', 'A3', 'A4', 'A5', 'A6')
-            order by all
-        """,
-        fix="The answers listed are outside the likert5 scale A1-A6: the codebook does not "
-        "describe this export (another version of the questionnaire?). Export the codebook "
-        "again from the same survey, or correct the question's type.",
-    ),
-]
+# An answer outside the likert5 scale is quarantined (`outside_scale`, see `responses_spec`):
+# no blocking check is left on the responses.
+SURVEY_CHECKS: list[SqlCheck] = []
