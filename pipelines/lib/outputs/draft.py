@@ -473,6 +473,7 @@ class Draft:
     used: list[str]
     missing: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
 
 
 def survey_month(data: AnnexData, year: int) -> dt.date | None:
@@ -615,19 +616,40 @@ def write_drafts(
     run: RunInfo,
     years: Sequence[int] | None = None,
     raw_dir: Path | None = None,
+    browser: str | None = None,
 ) -> list[Draft]:
+    """Each year's annex in both languages: Markdown, HTML and Word; and the PDF of the last
+    published year (the annex being filed) when a `browser` can print it."""
+    from pipelines.lib.outputs.word import template_path, write_docx, write_pdf
+
+    template = template_path(raw_dir)
     drafts = []
+    last = max(data.years, default=None)
     for year in years if years is not None else data.years:
         folder = outputs_dir / str(year) / "draft"
         folder.mkdir(parents=True, exist_ok=True)
         for lang in LANGS:
             draft = render_draft(data, year, lang, outputs_dir, run, raw_dir)
-            (folder / f"annex-{year}.{lang}.md").write_text(draft.markdown, encoding="utf-8")
-            (folder / f"annex-{year}.{lang}.html").write_text(draft.html, encoding="utf-8")
+            markdown, page, word, pdf = draft_paths(outputs_dir, year, lang)
+            markdown.write_text(draft.markdown, encoding="utf-8")
+            page.write_text(draft.html, encoding="utf-8")
+            write_docx(draft.markdown, word, folder, lang, template)
+            draft.files = [markdown, page, word]
+            if browser is not None and year == last:
+                draft.files.append(write_pdf(page, pdf, browser))
+            else:
+                pdf.unlink(missing_ok=True)  # an earlier build's, no longer the year filed
             drafts.append(draft)
     return drafts
 
 
-def draft_paths(outputs_dir: Path, year: int, lang: Lang) -> tuple[Path, Path]:
+def draft_paths(outputs_dir: Path, year: int, lang: Lang) -> tuple[Path, Path, Path, Path]:
+    """The Markdown, HTML, Word and PDF files of a year's annex in `lang`."""
     folder = outputs_dir / str(year) / "draft"
-    return folder / f"annex-{year}.{lang}.md", folder / f"annex-{year}.{lang}.html"
+    stem = f"annex-{year}.{lang}"
+    return (
+        folder / f"{stem}.md",
+        folder / f"{stem}.html",
+        folder / f"{stem}.docx",
+        folder / f"{stem}.pdf",
+    )

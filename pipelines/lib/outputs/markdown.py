@@ -54,6 +54,11 @@ def _lone_image(tokens: list[Token], i: int) -> Token | None:
     return None
 
 
+def parse(markdown: str) -> list[Token]:
+    """The block tokens of a Markdown document (for the Word renderer)."""
+    return _parser().parse(markdown)
+
+
 def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
     """The HTML body of a Markdown document written by our templates."""
     from markdown_it.token import Token
