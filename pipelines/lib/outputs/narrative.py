@@ -171,17 +171,9 @@ def safe_markdown(line: str) -> str:
     return "".join(parts)
 
 
-def skeleton(lang: Lang) -> str:
+def skeleton() -> str:
     """An empty narrative: every section's heading, for the author to fill in."""
-    intro = {
-        "nl": "Schrijf de tekst van elke sectie onder haar kop. Verwijzingen zoals "
-        "{{ p1.new_members }} of {{ governance.cooperative.name }} worden bij het maken van "
-        "de bijlage ingevuld. Tekst boven de eerste kop wordt niet gebruikt.",
-        "fr": "Écrivez le texte de chaque section sous son titre. Les références comme "
-        "{{ p1.new_members }} ou {{ governance.cooperative.name }} sont remplies quand "
-        "l'annexe est produite. Le texte au-dessus du premier titre n'est pas repris.",
-    }[lang]
-    return intro + "\n\n" + "\n\n".join(f"## {section}\n" for section in SECTION_IDS)
+    return "\n".join(f"## {section}\n" for section in SECTION_IDS)
 
 
 def init_year(raw_dir: Path, year: int) -> list[Path]:
@@ -193,12 +185,13 @@ def init_year(raw_dir: Path, year: int) -> list[Path]:
     if existing:
         names = ", ".join(f"{FOLDER}/{path.name}" for path in existing)
         raise NarrativeError(
-            f"{names}: already there, not written over; edit it, or move it away first"
+            f"{names}: already there, not written over (edit the text there, or move the "
+            "files away first)"
         )
     written = []
     for lang, target in targets.items():
         source = narrative_path(raw_dir, year - 1, lang)
-        text = source.read_text(encoding="utf-8-sig") if source.is_file() else skeleton(lang)
+        text = source.read_text(encoding="utf-8-sig") if source.is_file() else skeleton()
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(target)
