@@ -54,7 +54,7 @@ MARKER: dict[str, str] = {"nl": "[Tekst nog te schrijven]", "fr": "[Texte à ré
 _SECTION = re.compile(r"^##(?!#)\s*(?P<id>.*?)\s*#*\s*$")
 _REFERENCE = re.compile(r"\{\{\s*(?P<id>[^{}]*?)\s*\}\}")
 _HTTPS = re.compile(r"^https://[^\s<>\"'`()]+$")
-_INLINE_LINK = re.compile(r"\[(?P<text>[^\[\]]*)\]\(\s*(?P<url>[^()\s]*)(?:\s+\"[^\"]*\")?\s*\)")
+_LINK_START = re.compile(r"\[(?P<text>[^\[\]]*)\]\(")
 _AUTOLINK = re.compile(r"<(?P<url>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*)>")
 _REFERENCE_DEFINITION = re.compile(r"^(?P<indent> {0,3})\[(?P<label>[^\]]+)\]:\s*(?P<url>\S+)")
 
@@ -157,10 +157,7 @@ def safe_markdown(line: str) -> str:
         return f"{definition['indent']}\\[{line[len(definition['indent']) + 1 :]}"
     line = line.replace("![", "\\![")
 
-    def link(match: re.Match[str]) -> str:
-        return match[0] if _HTTPS.match(match["url"]) else match["text"]
-
-    line = _INLINE_LINK.sub(link, line)
+    line = _https_links_only(line)
     parts = []
     last = 0
     for match in _AUTOLINK.finditer(line):
@@ -169,6 +166,28 @@ def safe_markdown(line: str) -> str:
         last = match.end()
     parts.append(line[last:].replace("<", "\\<"))
     return "".join(parts)
+
+
+def _https_links_only(line: str) -> str:
+    """Inline links `[text](destination)` kept when the destination is a plain https URL,
+    else replaced by their text (the destination may hold balanced parentheses)."""
+    out, position = [], 0
+    for match in _LINK_START.finditer(line):
+        if match.start() < position:
+            continue
+        depth, end = 1, match.end()
+        while end < len(line) and depth:
+            depth += {"(": 1, ")": -1}.get(line[end], 0)
+            end += 1
+        if depth:
+            break  # not closed: no link, the rest is text
+        destination = line[match.end() : end - 1].strip().split()
+        url = destination[0].strip("<>") if destination else ""
+        out.append(line[position : match.start()])
+        out.append(line[match.start() : end] if _HTTPS.match(url) else match["text"])
+        position = end
+    out.append(line[position:])
+    return "".join(out)
 
 
 def skeleton() -> str:
