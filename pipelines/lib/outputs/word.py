@@ -63,7 +63,12 @@ class _Writer:
         return self.styles[name]
 
     def paragraph(self, style: str | None = None) -> Paragraph:
-        return self.document.add_paragraph(style=self.style(style) if style else None)
+        paragraph = self.document.add_paragraph()
+        found = self.style(style) if style else None
+        if found is not None:
+            # by id: python-docx's by-name setter scans every style of the template per paragraph
+            paragraph._p.style = found.style_id
+        return paragraph
 
     def inline(self, paragraph: Paragraph, token: Token) -> None:
         """The inline children (text, bold, italic, code, links) as runs of `paragraph`."""
@@ -97,8 +102,10 @@ class _Writer:
                 if link is not None:
                     link_text += text
                 run = paragraph.add_run(text)
-                run.bold = bold or None
-                run.italic = italic or None
+                if bold:
+                    run.bold = True
+                if italic:
+                    run.italic = True
                 if kind == "code_inline":
                     run.font.name = "Courier New"
                 if bold and text == MARKER[self.lang]:
