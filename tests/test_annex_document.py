@@ -474,3 +474,28 @@ def test_a_word_template_of_the_cooperative_is_used(data, tmp_path):
     document = docx.Document(str(path))
     assert document.styles["Heading 1"].font.name == "Georgia"
     assert all("Voorbeeldtekst" not in p.text for p in document.paragraphs)
+
+
+# Words and codes that must never reach the annex's text (the appendix, which traces figures
+# by id and source file, is the other engineer's and is checked there).
+ENGLISH_OR_CODES = re.compile(
+    r"\b(not available|not published|not given|provided|moderate|high|low|about|more_than|"
+    r"working_conditions|social_protection|ordinary|true|false|None|nan|NULL|governance|"
+    r"figure|survey)\b|\{\{|\}\}|p\d\.[a-z_]+"
+)
+
+
+def test_no_english_word_or_code_in_any_years_text(sample_build):
+    for year in range(2016, YEAR + 1):
+        for lang in ("nl", "fr"):
+            text = body(annex_file(sample_build, lang, "md", year).read_text(encoding="utf-8"))
+            prose = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # chart files are paths
+            assert not ENGLISH_OR_CODES.findall(prose), (
+                year,
+                lang,
+                ENGLISH_OR_CODES.findall(prose),
+            )
+            paragraphs = docx_paragraphs(annex_file(sample_build, lang, "docx", year))
+            words = " ".join(t for _, t in paragraphs)
+            words = re.split(r"\b(Bijlage: herkomst|Annexe\s?: origine)", words)[0]
+            assert not ENGLISH_OR_CODES.findall(words), (year, lang)
