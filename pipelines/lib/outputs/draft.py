@@ -1,13 +1,17 @@
-"""The annex draft: per year, the figure-bearing parts of the annex in Dutch and French.
+"""The annex document: per year and language, the whole annex in the order of the NRC's model.
 
-One Jinja template per language (`templates/annex.<lang>.md.j2`) holds the prose, organised by
-ICA principle like the annex; every number in it comes from annex.figures through
-`FigureText` (and so through the formatting module): the templates hold words, never figures.
-A figure that is not published leaves its paragraph out with a note saying why.
+One Jinja template per language (`templates/annex.<lang>.md.j2`) holds the skeleton (title,
+introduction, the seven principles and their subsections) and the sentences that carry a figure
+or a governance fact; every number comes from annex.figures through `FigureText`, every fact
+from annex.governance_facts through `Governance` (names escaped: they stay text in every
+format), both formatted by the formatting module: the templates hold words, never figures. Each
+section then carries the author's own text (`narrative.py`) or, when it has nothing at all, the
+one marker of a text still to be written.
 
-Each draft is written as Markdown and as a self-contained HTML page (charts embedded as data
-URIs, no external file), and ends with an appendix that traces every figure: its id, value and
-source, the revisions of a closed year, the input files with their hashes, and the run.
+The Markdown is the document; thin renderers make the self-contained HTML page (charts embedded
+as data URIs), the Word document and the PDF (`word.py`). It ends with an appendix that traces
+every figure: its id, value and source, the revisions of a closed year, the input files with
+their hashes, and the run.
 """
 
 from __future__ import annotations
@@ -540,6 +544,7 @@ def render_draft(
     charts = chart_refs(data, year, lang, outputs_dir, draft_dir)
     assembly = _ordinary_assembly(data, year)
     workers = governance.date("participation.workers_assembly.date")
+    survey = survey_month(data, year)
     context = {
         "year": year,
         "lang": lang,
@@ -553,9 +558,7 @@ def render_draft(
         "assembly_month": month_year(assembly, lang) if assembly else None,
         "ordinary": governance.ordinary_assembly(),
         "workers_date": long_date(workers, lang) if workers else None,
-        "survey_month": month_year(survey_month(data, year), lang)
-        if survey_month(data, year)
-        else None,
+        "survey_month": month_year(survey, lang) if survey else None,
         "band_before_noun": BAND_ATTRIBUTIVE[lang],
         "partners": governance.listing(PARTNERS),
         "networks": governance.listing("cooperation.networks"),
