@@ -203,6 +203,7 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         governance.write_text(original, encoding="utf-8")
     build("--reread", "--reread")
     publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
+    document = time_document(root, out)
     # a first build again, without the static charts (the browser's part of a first build)
     for folder in ("warehouse", "work"):
         shutil.rmtree(root / folder, ignore_errors=True)
@@ -214,6 +215,7 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         "operations": operations,
         "generate_s": generated.seconds if generated else 0.0,
         "publication_mib": publication,
+        **document,
     }
     for kind, measured in runs.items():
         result[f"{kind} (s)"] = measured.seconds
@@ -222,6 +224,50 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         result[f"{kind} tree cpu"] = measured.tree_cpu
         result[f"{kind} tree peak"] = measured.tree_peak_mib
     return result
+
+
+def time_document(root: Path, out: Path) -> dict[str, float]:
+    """The annex document stage alone, from the publication just built: every year in both
+    languages as Markdown, HTML and Word, then the last year's PDF printed by the browser (in
+    a process of its own, like a build's output step)."""
+    code = (
+        "import datetime as dt, json, sys, time\n"
+        "from pathlib import Path\n"
+        "from pipelines.lib.config import Settings\n"
+        "from pipelines.lib.outputs import draft\n"
+        "from pipelines.lib.outputs.charts import find_browser\n"
+        "from pipelines.lib.outputs.data import load_annex_data\n"
+        "settings = Settings(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))\n"
+        "data = load_annex_data(settings)\n"
+        "run = draft.RunInfo('benchmark', dt.datetime.now().astimezone())\n"
+        "started = time.monotonic()\n"
+        "draft.write_drafts(data, settings.outputs_dir, run, data.years, settings.raw_dir)\n"
+        "documents = time.monotonic() - started\n"
+        "browser = find_browser()\n"
+        "started = time.monotonic()\n"
+        "if browser:\n"
+        "    draft.write_drafts(data, settings.outputs_dir, run, data.years[-1:],\n"
+        "                       settings.raw_dir, browser)\n"
+        "last = time.monotonic() - started\n"
+        "print(json.dumps([len(data.years), documents, last if browser else float('nan')]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(root / "raw"), str(root / "warehouse"),
+         str(out / "pseudonym.key")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    years, documents, last = json_line(result.stdout)
+    print(
+        f"{root.name}, document stage: {years} years x 2 languages (md, html, docx) "
+        f"{documents:.1f} s; the last year again with its PDF {last:.1f} s"
+    )
+    return {"document years": years, "document (s)": documents, "document+pdf (s)": last}
+
+
+def json_line(text: str) -> list[float]:
+    import json
+
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -243,6 +289,11 @@ def main() -> None:
             (f"{kind} tree peak", "  + browser peak (MiB)"),
         ]
     rows.append(("publication_mib", "publ. (MiB)"))
+    rows += [
+        ("document years", "annex years"),
+        ("document (s)", "annex md+html+docx (s)"),
+        ("document+pdf (s)", "last year + PDF (s)"),
+    ]
     for key, label in rows:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{label:>22} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")

@@ -1,4 +1,4 @@
-"""`annex`: the non-interactive front door (build, figures, sample-data, notebooks)."""
+"""`annex`: the non-interactive front door (build, figures, sample data, notebooks, service)."""
 
 from __future__ import annotations
 
@@ -268,6 +268,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port, home=home, only=args.only)
 
 
+def cmd_narrative_init(args: argparse.Namespace) -> int:
+    from pipelines.lib.outputs.narrative import NarrativeError, init_year
+
+    settings = Settings.from_env()
+    try:
+        written = init_year(settings.raw_dir, args.year)
+    except (NarrativeError, OSError) as exc:
+        print(f"annex narrative-init: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        source = path.with_name(path.name.replace(str(args.year), str(args.year - 1), 1))
+        origin = f"from {source.name}" if source.is_file() else "every section's heading, empty"
+        print(f"Wrote {path} ({origin})")
+    print("Figures are references ({{ p1.new_members }}): the build fills in this year's.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="annex", description=__doc__)
     parser.add_argument("--version", action="version", version=version_text())
@@ -365,6 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run one of the two (a service manager running them as two units)",
     )
     serve.set_defaults(func=cmd_serve)
+
+    init = commands.add_parser(
+        "narrative-init",
+        help="start a year's annex text (narrative/YYYY.nl.md, .fr.md) from the year before",
+    )
+    init.add_argument("year", type=int, help="the year to start, e.g. 2025")
+    init.set_defaults(func=cmd_narrative_init)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -26,7 +26,7 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     Files of the same name are written over: callers that may hold real exports ask
     `foreign_files` first. A file an earlier sample wrote there (as it wrote it) that this one
     does not write is removed, so that two samples never mix."""
-    from pipelines.sample import governance, register, survey, training
+    from pipelines.sample import governance, narrative, register, survey, training
 
     out_dir.mkdir(parents=True, exist_ok=True)
     earlier = _written(out_dir)
@@ -38,6 +38,7 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     files += training.write_member_courses(out_dir, scale=scale)
     files += survey.write_survey(out_dir, scale=scale)
     files += governance.write_governance(out_dir)
+    files += narrative.write_narrative(out_dir)
     stamps = {_key(path, out_dir): _stamp(path) for path in files}
     for key, stamp in earlier.items():
         path = out_dir / key

@@ -42,6 +42,18 @@ education:
 cooperation:
   new_partner_members: [Coopcity, "Prométhéa"]
   networks: [Febecoop, Coopkracht, SAW-B, Concertes, CECOP, ICA]
+# The statutes' articles the annex cites (principles 2, 3 and 4).
+statutes:
+  one_member_one_vote_article: 37
+  board_mandate_article: 24
+  unpaid_mandate_article: 23
+  statutory_director: false
+  founders_special_status: false
+  result_allocation_article: 43
+  share_repayment_article: 20
+  liquidation_surplus_article: 46
+autonomy:
+  agreements_limiting_autonomy: false
 """
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.lib.config import Settings
+from pipelines.lib.hashing import file_sha256
 from pipelines.lib.outputs import charts as chart_lib
-from pipelines.lib.outputs import dictionary, draft, tables
+from pipelines.lib.outputs import dictionary, draft, narrative, tables, word
 from pipelines.lib.outputs.data import AnnexData, load_annex_data
 from pipelines.lib.outputs.manifest import Manifest, data_digests, output_key
 from pipelines.lib.resources import Warehouse
@@ -170,20 +171,24 @@ def _tables(job: Job) -> Made:
 
 
 def _draft(job: Job) -> Made:
-    """The drafts of `years` (the draft has no file about every year)."""
+    """The annex of `years` in both languages (the draft has no file about every year)."""
     context, settings, data, years = job.context, job.settings, job.data, job.years
     outputs = settings.outputs_dir
+    started = time.monotonic()
     run = draft.RunInfo(run_id=context.run.run_id, built_at=dt.datetime.now().astimezone())
-    drafts = draft.write_drafts(data, outputs, run, years)
+    browser = _pdf_browser()
+    drafts = draft.write_drafts(data, outputs, run, years, settings.raw_dir, browser)
     missing = {
         (d.year, figure_id): note
         for d in drafts
         if d.lang == "nl"
         for figure_id, note in d.missing.items()
     }
+    for warning in sorted({w for d in drafts for w in d.warnings}):
+        context.log.warning(warning)
     files: dict[Unit, list[Path]] = {year: [] for year in years}
     for d in drafts:
-        files[d.year].extend(draft.draft_paths(outputs, d.year, d.lang))
+        files[d.year].extend(d.files)
     if job.common:
         files[None] = []
     paths = [p for ps in files.values() for p in ps]
@@ -193,16 +198,36 @@ def _draft(job: Job) -> Made:
             "\n".join(f"- {y} `{fid}`: {note}" for (y, fid), note in sorted(missing.items()))
             or "none"
         ),
+        "word_template": str(word.template_path(settings.raw_dir)),
+        "pdf": "the last year's, printed by " + browser if browser else "none (no browser)",
+        "stage_seconds": round(time.monotonic() - started, 2),
     }
     metadata.update(_draft_preview(settings, data))
     return Made(metadata, files)
+
+
+def _pdf_browser() -> str | None:
+    """The browser that prints the PDF: the charts' (none when static export is off)."""
+    return None if chart_lib.static_export_disabled() else chart_lib.find_browser()
+
+
+def _draft_depends_on(settings: Settings) -> tuple[str, ...]:
+    """The author's text and Word template (their bytes), and whether a PDF can be printed."""
+    folder = settings.raw_dir / narrative.FOLDER
+    texts = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    template = word.template_path(settings.raw_dir)
+    return (
+        *(f"{path.name}:{file_sha256(path)}" for path in texts),
+        f"template:{file_sha256(template)}",
+        "pdf" if _pdf_browser() else "no pdf",
+    )
 
 
 def _draft_preview(settings: Settings, data: AnnexData) -> Metadata:
     """The last year's Dutch draft without its appendix, shown in the UI."""
     if not data.years:
         return {}
-    markdown, _ = draft.draft_paths(settings.outputs_dir, data.years[-1], "nl")
+    markdown = draft.draft_paths(settings.outputs_dir, data.years[-1], "nl")[0]
     if not markdown.exists():
         return {}
     text = markdown.read_text(encoding="utf-8")
@@ -327,13 +352,16 @@ OUTPUTS: list[Output] = [
     ),
     _output(
         DRAFT,
-        {"markdown", "html"},
-        "The figure-bearing parts of the annex, per year, in Dutch and French (Markdown and a "
-        "self-contained HTML page with the charts), every number filled in from annex.figures, "
-        "with an appendix tracing each figure to its source, the input files' hashes and the "
-        "run. outputs/<year>/draft/annex-<year>.<lang>.{md,html}",
+        {"markdown", "html", "docx", "pdf"},
+        "The annex, per year, in Dutch and French: the whole skeleton of the NRC's model, every "
+        "figure and governance fact filled in, the author's text from narrative/ (Markdown, a "
+        "self-contained HTML page with the charts, a Word document from a replaceable "
+        "template, and the last year's PDF when a browser is found), with an appendix tracing "
+        "each figure to its source, the input files' hashes and the run. "
+        "outputs/<year>/draft/annex-<year>.<lang>.{md,html,docx,pdf}",
         _draft,
         after=(CHARTS,),
+        depends_on=_draft_depends_on,
         preview=_draft_preview,
         reads=("annex.", "quality.ingest_files"),  # the appendix lists the files read
     ),

@@ -1,13 +1,17 @@
-"""The annex draft: per year, the figure-bearing parts of the annex in Dutch and French.
+"""The annex document: per year and language, the whole annex in the order of the NRC's model.
 
-One Jinja template per language (`templates/annex.<lang>.md.j2`) holds the prose, organised by
-ICA principle like the annex; every number in it comes from annex.figures through
-`FigureText` (and so through the formatting module): the templates hold words, never figures.
-A figure that is not published leaves its paragraph out with a note saying why.
+One Jinja template per language (`templates/annex.<lang>.md.j2`) holds the skeleton (title,
+introduction, the seven principles and their subsections) and the sentences that carry a figure
+or a governance fact; every number comes from annex.figures through `FigureText`, every fact
+from annex.governance_facts through `Governance` (names escaped: they stay text in every
+format), both formatted by the formatting module: the templates hold words, never figures. Each
+section then carries the author's own text (`narrative.py`) or, when it has nothing at all, the
+one marker of a text still to be written.
 
-Each draft is written as Markdown and as a self-contained HTML page (charts embedded as data
-URIs, no external file), and ends with an appendix that traces every figure: its id, value and
-source, the revisions of a closed year, the input files with their hashes, and the run.
+The Markdown is the document; thin renderers make the self-contained HTML page (charts embedded
+as data URIs), the Word document and the PDF (`word.py`). It ends with an appendix that traces
+every figure: its id, value and source, the revisions of a closed year, the input files with
+their hashes, and the run.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from pipelines.lib.outputs.formatting import (
     format_number,
     format_percent,
 )
-from pipelines.lib.outputs.markdown import to_html
+from pipelines.lib.outputs.markdown import escape_text, to_html
+from pipelines.lib.outputs.narrative import MARKER, Narrative, fill, read_narrative
 from pipelines.lib.outputs.templating import environment
 
 # How the draft names the survey's themes (p2.survey.band.<theme>): NL after "over", FR after
@@ -118,15 +123,25 @@ class FigureText:
         )
 
     def why(self, figure_id: str) -> str:
-        """Why a figure is missing (its note), for the sentence that replaces the paragraph."""
-        figure = self.data.figure(self.year, figure_id)
-        return (figure.note if figure and figure.note else None) or {
-            "nl": "niet gepubliceerd voor dit jaar",
-            "fr": "non publié pour cette année",
-        }[self.lang]
+        """Why a figure is missing, in the draft's language (`note_<lang>` of annex.figures
+        when published), else empty: the sentence then only says it is not available."""
+        column = f"note_{self.lang}"
+        frame = self.data.table("annex.figures")
+        if frame is None or column not in frame.columns:
+            return ""
+        rows = frame[(frame["year"] == self.year) & (frame["figure_id"] == figure_id)]
+        notes = [str(note) for note in rows[column] if isinstance(note, str) and note.strip()]
+        return notes[0] if notes else ""
+
+    def themes_raw(self) -> list[tuple[str, str]]:
+        """(theme in words, band code: low / moderate / high) for every theme of the year."""
+        return [(words, band) for words, band, _ in self._themes()]
 
     def themes(self) -> list[tuple[str, str]]:
         """(theme in words, band in words) for every p2.survey.band.<theme> of the year."""
+        return [(words, band_word(band, self.lang)) for words, band, _ in self._themes()]
+
+    def _themes(self) -> list[tuple[str, str, str]]:
         bands = self.data.figures_like(self.year, "p2.survey.band.")
         known = list(THEMES)
 
@@ -140,11 +155,165 @@ class FigureText:
                 continue
             self.used.append(figure_id)
             theme = figure_id.removeprefix("p2.survey.band.")
-            fallback = theme.replace("_", " ")
-            fallback = fallback if self.lang == "nl" else f"de {fallback}"
-            words = THEMES.get(theme, {}).get(self.lang, fallback)
-            out.append((words, band_word(figure.value_text, self.lang)))
+            if theme not in THEMES:  # no words for it in the annex's languages: the chart shows it
+                continue
+            words = THEMES[theme][self.lang]
+            out.append((words, str(figure.value_text), figure_id))
         return out
+
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "nl": (
+        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+        "september", "oktober", "november", "december",
+    ),
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre",
+    ),
+}  # fmt: skip
+
+# The survey's band before a noun, as the annex writes it ("een middelmatige tevredenheid",
+# "une satisfaction moyenne").
+BAND_ATTRIBUTIVE: dict[str, dict[str, str]] = {
+    "nl": {"low": "lage", "moderate": "middelmatige", "high": "hoge"},
+    "fr": {"low": "faible", "moderate": "moyenne", "high": "élevée"},
+}
+
+
+def long_date(value: dt.date | None, lang: Lang) -> str:
+    """14 november 2024 / 14 novembre 2024 (1er novembre in French)."""
+    if value is None:
+        return MISSING[lang]
+    day = "1er" if lang == "fr" and value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[lang][value.month - 1]} {value.year}"
+
+
+def month_year(value: dt.date | None, lang: Lang) -> str:
+    """maart 2024 / mars 2024."""
+    return MISSING[lang] if value is None else f"{MONTHS[lang][value.month - 1]} {value.year}"
+
+
+@dataclass
+class Governance:
+    """The year's governance facts (annex.governance_facts) as the text writes them.
+
+    Texts from the file (names) come out escaped for Markdown: they stay inert in every format.
+    """
+
+    facts: dict[str, tuple[float | None, str | None, str | None]]
+    lang: Lang
+
+    @classmethod
+    def of(cls, data: AnnexData, year: int, lang: Lang) -> Governance:
+        rows = data.year_rows("annex.governance_facts", year)
+        facts: dict[str, tuple[float | None, str | None, str | None]] = {}
+        if rows is not None and "key_path" in rows.columns:
+            for row in _frame_rows(rows):
+                value = row.get("value")
+                facts[str(row["key_path"])] = (
+                    None if value is None else float(value),
+                    row.get("value_text"),
+                    row.get("qualifier"),
+                )
+        return cls(facts, lang)
+
+    def has(self, *keys: str) -> bool:
+        return all(key in self.facts for key in keys)
+
+    def v(self, key: str) -> float | None:
+        return self.facts[key][0] if key in self.facts else None
+
+    def n(self, key: str, words: bool = False, feminine: bool = False) -> str:
+        """A count as the annex writes it: 4, een twintigtal, ongeveer 70 (small ones in words
+        with `words`)."""
+        if key not in self.facts:
+            return MISSING[self.lang]
+        value, text, qualifier = self.facts[key]
+        return format_figure(
+            value, text, qualifier, None, self.lang, words=words, feminine=feminine
+        )
+
+    def w(self, key: str, feminine: bool = False) -> str:
+        return self.n(key, words=True, feminine=feminine)
+
+    def whole(self, key: str) -> str:
+        """A year or an article number as written (2016, not 2.016)."""
+        value = self.v(key)
+        return MISSING[self.lang] if value is None else str(int(value))
+
+    def one(self, key: str) -> bool:
+        """True for exactly one (a singular noun), not for "about 1"."""
+        value, _text, qualifier = self.facts.get(key, (None, None, None))
+        return value == 1 and not qualifier
+
+    def text(self, key: str) -> str:
+        """A text fact, escaped (a name as the secretariat wrote it)."""
+        text = self.facts.get(key, (None, None, None))[1]
+        return escape_text(text) if text is not None else MISSING[self.lang]
+
+    def flag(self, key: str) -> bool | None:
+        text = self.facts.get(key, (None, None, None))[1]
+        return None if text is None else text == "true"
+
+    def date(self, key: str) -> dt.date | None:
+        text = self.facts.get(key, (None, None, None))[1]
+        return dt.date.fromisoformat(text) if text else None
+
+    def items(self, key: str) -> list[str]:
+        """The items of a list fact (`cooperation.networks`), escaped."""
+        count = self.v(key)
+        return [self.text(f"{key}[{i}]") for i in range(int(count or 0))]
+
+    def listing(self, key: str) -> str:
+        return listing(self.items(key), self.lang)
+
+    def events(self) -> list[dict[str, str | float | None]]:
+        """education.events: name, participants and workshops of each, as the text writes."""
+        out = []
+        for i in range(int(self.v("education.events") or 0)):
+            key = f"education.events[{i}]"
+            out.append(
+                {
+                    "name": self.text(f"{key}.name"),
+                    "participants": self.n(f"{key}.participants")
+                    if self.has(f"{key}.participants")
+                    else None,
+                    "participants_value": self.v(f"{key}.participants"),
+                    "workshops": self.w(f"{key}.workshops", feminine=False)
+                    if self.has(f"{key}.workshops")
+                    else None,
+                    "workshops_value": self.v(f"{key}.workshops"),
+                }
+            )
+        return out
+
+    def ordinary_assembly(self) -> str | None:
+        """The key of the ordinary general assembly (`general_assemblies[0]`), if listed."""
+        for i in range(int(self.v("general_assemblies") or 0)):
+            key = f"general_assemblies[{i}]"
+            if self.facts.get(f"{key}.kind", (None, None, None))[1] == "ordinary":
+                return key
+        return None
+
+    def resolve(self, path: str) -> str | None:
+        """A fact for a reference of the author's text (`cooperative.name`), or None when the
+        governance file has no such key."""
+        if path not in self.facts:
+            return None
+        value, text, _qualifier = self.facts[path]
+        if f"{path}[0]" in self.facts or (value == 0 and text is None and self._is_list(path)):
+            return self.listing(path)
+        if text in ("true", "false") and value is None:
+            return {"nl": {"true": "ja", "false": "nee"}, "fr": {"true": "oui", "false": "non"}}[
+                self.lang
+            ][text]
+        if text is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return long_date(dt.date.fromisoformat(text), self.lang)
+        return self.n(path) if text is None else self.text(path)
+
+    def _is_list(self, path: str) -> bool:
+        return path in ("cooperation.new_partner_members", "cooperation.networks")
 
 
 @dataclass
@@ -164,17 +333,7 @@ def _ordinary_assembly(data: AnnexData, year: int) -> dt.date | None:
     return pd.Timestamp(value).date() if value is not None else None
 
 
-def partner_names(data: AnnexData, year: int) -> list[str]:
-    """The names of the year's new partner members, as the governance file lists them."""
-    rows = data.year_rows("annex.governance_facts", year)
-    if rows is None or not {"key_path", "value_text"} <= set(rows.columns):
-        return []
-    prefix = "cooperation.new_partner_members["
-    items = rows[rows["key_path"].astype(str).str.startswith(prefix)]
-    items = items.assign(
-        index=items["key_path"].str.removeprefix(prefix).str.rstrip("]").astype(int)
-    ).sort_values("index")
-    return [str(name) for name in items["value_text"] if name is not None]
+PARTNERS = "cooperation.new_partner_members"
 
 
 def listing(items: Sequence[str], lang: Lang) -> str:
@@ -318,20 +477,92 @@ class Draft:
     html: str
     used: list[str]
     missing: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
 
 
-def render_draft(data: AnnexData, year: int, lang: Lang, outputs_dir: Path, run: RunInfo) -> Draft:
+def survey_month(data: AnnexData, year: int) -> dt.date | None:
+    """The survey of the year's reference month, from its id (`2024-03_...`)."""
+    rows = data.year_rows("annex.survey_responses", year)
+    if rows is None or rows.empty or "survey_id" not in rows.columns:
+        return None
+    if "is_survey_of_year" in rows.columns:
+        rows = rows[rows["is_survey_of_year"].fillna(False).astype(bool)]
+    for survey_id in rows["survey_id"]:
+        match = re.match(r"^(\d{4})-(\d{2})", str(survey_id))
+        if match and 1 <= int(match[2]) <= 12:
+            return dt.date(int(match[1]), int(match[2]), 1)
+    return None
+
+
+def figure_ids(data: AnnexData, year: int) -> set[str]:
+    """The ids a reference may name: the year's figures and the catalog's."""
+    ids = set(data.figures.get(year, {}))
+    catalog = data.table("annex.figure_catalog")
+    if catalog is not None and "figure_id" in catalog.columns:
+        ids |= {str(figure_id) for figure_id in catalog["figure_id"]}
+    return ids
+
+
+def narrative_sections(
+    narrative: Narrative | None, text: FigureText, governance: Governance
+) -> dict[str, str]:
+    """Each section's text of the author's file, its references filled in (NarrativeError
+    naming the file and line for an unknown one)."""
+    if narrative is None:
+        return {}
+    known = figure_ids(text.data, text.year)
+
+    def resolve(reference: str) -> str | None:
+        if reference == "year":
+            return str(text.year)
+        if reference.startswith("governance."):
+            return governance.resolve(reference.removeprefix("governance."))
+        if reference not in known:
+            return None
+        return text.n(reference)  # a NULL figure: the "not available" marker, listed
+
+    sections = {}
+    for section in narrative.sections:
+        filled = fill(narrative, section, resolve)
+        if filled is not None:
+            sections[section] = filled
+    return sections
+
+
+def render_draft(
+    data: AnnexData,
+    year: int,
+    lang: Lang,
+    outputs_dir: Path,
+    run: RunInfo,
+    raw_dir: Path | None = None,
+) -> Draft:
     draft_dir = outputs_dir / str(year) / "draft"
     text = FigureText(data, year, lang)
+    governance = Governance.of(data, year, lang)
+    narrative = read_narrative(raw_dir, year, lang) if raw_dir is not None else None
     charts = chart_refs(data, year, lang, outputs_dir, draft_dir)
     assembly = _ordinary_assembly(data, year)
+    workers = governance.date("participation.workers_assembly.date")
+    survey = survey_month(data, year)
     context = {
         "year": year,
         "lang": lang,
         "f": text,
+        "g": governance,
+        "name": governance.text("cooperative.name") if governance.has("cooperative.name") else None,
+        "narr": narrative_sections(narrative, text, governance),
+        "marker": MARKER[lang],
         "charts": charts,
         "assembly_date": format_date(assembly, lang) if assembly else None,
-        "partners": listing(partner_names(data, year), lang),
+        "assembly_month": month_year(assembly, lang) if assembly else None,
+        "ordinary": governance.ordinary_assembly(),
+        "workers_date": long_date(workers, lang) if workers else None,
+        "survey_month": month_year(survey, lang) if survey else None,
+        "band_before_noun": BAND_ATTRIBUTIVE[lang],
+        "partners": governance.listing(PARTNERS),
+        "networks": governance.listing("cooperation.networks"),
         "frozen_at": _frozen_at(data, year),
         "revisions": revision_rows(data, year, lang),
         "figures": appendix_rows(data, year, lang),
@@ -344,13 +575,24 @@ def render_draft(data: AnnexData, year: int, lang: Lang, outputs_dir: Path, run:
     env = environment()
     markdown = env.get_template(f"annex.{lang}.md.j2").render(**context)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
+    if lang == "fr":
+        markdown = french_spacing(markdown)
     body = to_html(markdown, image=lambda alt, src: _embed(alt, src, draft_dir, lang))
     page = env.get_template("page.html.j2").render(
         lang=lang,
         title=markdown.splitlines()[0].lstrip("# ").strip(),
         body=body,
     )
-    return Draft(year, lang, markdown, page, text.used, dict(text.missing))
+    warnings = narrative.warnings if narrative else []
+    return Draft(year, lang, markdown, page, text.used, dict(text.missing), list(warnings))
+
+
+def french_spacing(text: str) -> str:
+    """French typography: a no-break space before : ; ! ? and inside « », so that the mark
+    never starts a line (narrow for ; ! ?, as the Imprimerie nationale writes them)."""
+    text = re.sub(r"(?<=\S) :(?=\s|$)", "\u00a0:", text, flags=re.M)
+    text = re.sub(r"(?<=\S) ([;!?])(?=\s|$)", "\u202f\\1", text, flags=re.M)
+    return text.replace("« ", "«\u00a0").replace(" »", "\u00a0»")
 
 
 def _embed(alt: str, src: str, draft_dir: Path, lang: Lang) -> str:
@@ -377,19 +619,41 @@ def write_drafts(
     outputs_dir: Path,
     run: RunInfo,
     years: Sequence[int] | None = None,
+    raw_dir: Path | None = None,
+    browser: str | None = None,
 ) -> list[Draft]:
+    """Each year's annex in both languages: Markdown, HTML and Word; and the PDF of the last
+    published year (the annex being filed) when a `browser` can print it."""
+    from pipelines.lib.outputs.word import template_path, write_docx, write_pdf
+
+    template = template_path(raw_dir)
     drafts = []
+    last = max(data.years, default=None)
     for year in years if years is not None else data.years:
         folder = outputs_dir / str(year) / "draft"
         folder.mkdir(parents=True, exist_ok=True)
         for lang in LANGS:
-            draft = render_draft(data, year, lang, outputs_dir, run)
-            atomic.write_text(folder / f"annex-{year}.{lang}.md", draft.markdown)
-            atomic.write_text(folder / f"annex-{year}.{lang}.html", draft.html)
+            draft = render_draft(data, year, lang, outputs_dir, run, raw_dir)
+            markdown, page, word, pdf = draft_paths(outputs_dir, year, lang)
+            atomic.write_text(markdown, draft.markdown)
+            atomic.write_text(page, draft.html)
+            write_docx(draft.markdown, word, folder, lang, template)
+            draft.files = [markdown, page, word]
+            if browser is not None and year == last:
+                draft.files.append(write_pdf(page, pdf, browser))
+            else:
+                pdf.unlink(missing_ok=True)  # an earlier build's, no longer the year filed
             drafts.append(draft)
     return drafts
 
 
-def draft_paths(outputs_dir: Path, year: int, lang: Lang) -> tuple[Path, Path]:
+def draft_paths(outputs_dir: Path, year: int, lang: Lang) -> tuple[Path, Path, Path, Path]:
+    """The Markdown, HTML, Word and PDF files of a year's annex in `lang`."""
     folder = outputs_dir / str(year) / "draft"
-    return folder / f"annex-{year}.{lang}.md", folder / f"annex-{year}.{lang}.html"
+    stem = f"annex-{year}.{lang}"
+    return (
+        folder / f"{stem}.md",
+        folder / f"{stem}.html",
+        folder / f"{stem}.docx",
+        folder / f"{stem}.pdf",
+    )

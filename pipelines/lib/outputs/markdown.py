@@ -54,6 +54,11 @@ def _lone_image(tokens: list[Token], i: int) -> Token | None:
     return None
 
 
+def parse(markdown: str) -> list[Token]:
+    """The block tokens of a Markdown document (for the Word renderer)."""
+    return _parser().parse(markdown)
+
+
 def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
     """The HTML body of a Markdown document written by our templates."""
     from markdown_it.token import Token
@@ -73,6 +78,17 @@ def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
         kept.append(figure)
         i += 3
     return parser.renderer.render(kept, parser.options, {})
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!|~:&])|^([-+=@#])")
+
+
+def escape_text(value: object) -> str:
+    """A text from an input (a governance name) as inert Markdown: every punctuation mark that
+    Markdown (or a viewer's autolinking) could read is escaped, so `[x](https://...)`, `<b>`
+    or `=HYPERLINK(...)` shows as written and never becomes a link or markup."""
+    text = "" if value is None else " ".join(str(value).split())
+    return _MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match[0], text)
 
 
 def table_cell(value: object) -> str:

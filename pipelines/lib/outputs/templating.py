@@ -15,6 +15,13 @@ if TYPE_CHECKING:  # imported when a document is first written (~0.1 s), not wit
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+def sentence_start(text: str) -> str:
+    """The first letter upper-case, as a sentence starts: Dutch writes "Eén", not "Één"."""
+    if text.startswith("één"):
+        return "Eén" + text[3:]
+    return capitalize_first(text)
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """Templates rendered to Markdown (not HTML: the page escapes in `markdown.to_html`).
@@ -34,6 +41,6 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
-    env.filters["capfirst"] = capitalize_first
+    env.filters["capfirst"] = sentence_start
     env.filters["cell"] = table_cell
     return env

@@ -9,6 +9,8 @@ from pipelines.lib.rawfiles import never_an_export
 
 # The raw folder's subfolders, one per source; the build reads nothing else.
 EXPORT_FOLDERS = ("register", "assembly", "training", "survey", "governance")
+# Beside them, the author's own text and Word template, read by the annex document only.
+AUTHOR_FOLDERS = ("narrative",)
 
 
 def raw_folder_strays(raw_dir: Path) -> list[str]:
@@ -18,5 +20,5 @@ def raw_folder_strays(raw_dir: Path) -> list[str]:
         f"{path.name}{'/' if path.is_dir() else ''}: not in an export folder "
         f"({', '.join(name + '/' for name in EXPORT_FOLDERS)}), not read"
         for path in (sorted(raw_dir.iterdir()) if raw_dir.is_dir() else [])
-        if path.name not in EXPORT_FOLDERS and not never_an_export(path.name)
+        if path.name not in (*EXPORT_FOLDERS, *AUTHOR_FOLDERS) and not never_an_export(path.name)
     ]

@@ -149,6 +149,23 @@ class Cooperation(_Strict):
     networks: list[str] | None = None
 
 
+class Statutes(_Strict):
+    """The statutes' articles the annex cites (principles 2, 3 and 4)."""
+
+    one_member_one_vote_article: Annotated[int, Field(ge=1)] | None = None
+    board_mandate_article: Annotated[int, Field(ge=1)] | None = None
+    unpaid_mandate_article: Annotated[int, Field(ge=1)] | None = None
+    statutory_director: bool | None = None
+    founders_special_status: bool | None = None
+    result_allocation_article: Annotated[int, Field(ge=1)] | None = None
+    share_repayment_article: Annotated[int, Field(ge=1)] | None = None
+    liquidation_surplus_article: Annotated[int, Field(ge=1)] | None = None
+
+
+class Autonomy(_Strict):
+    agreements_limiting_autonomy: bool | None = None
+
+
 class GovernanceFacts(_Strict):
     """The whole file. Every section is optional; `year` is required."""
 
@@ -160,6 +177,8 @@ class GovernanceFacts(_Strict):
     participation: Participation | None = None
     education: Education | None = None
     cooperation: Cooperation | None = None
+    statutes: Statutes | None = None
+    autonomy: Autonomy | None = None
 
     @model_validator(mode="after")
     def _one_ordinary_assembly(self) -> GovernanceFacts:
