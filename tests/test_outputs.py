@@ -68,7 +68,7 @@ def test_numbers_the_belgian_way():
     assert fmt.format_number(1234567.25, "nl") == "1.234.567,25"
     assert fmt.format_number(0, "nl") == "0"
     assert fmt.format_number(-175, "nl") == "-175"
-    assert fmt.format_number(None, "fr") == "n.d."
+    assert fmt.format_number(None, "fr") == "non publié"
     assert fmt.format_percent(0.0201664, "nl") == "2,0%"
     assert fmt.format_percent(0.0201664, "fr") == f"2,0{NNBSP}%"
     assert fmt.plotly_separators("nl") == ",."
@@ -301,8 +301,9 @@ def test_workbook_numbers_equal_the_published_figures(sample_build, outputs):
     assert set(seen) == set(published)
     assert seen["p1.members_end"] == 41702 and seen["p1.new_members"] == 4207
     flows = book["Ledenstromen - Flux"]
-    labels = {row[3].value: row[2].value for row in flows.iter_rows(min_row=5)}
-    assert labels["members_end"] == 41702 and labels["exits_resignation"] == 175
+    labels = {row[0].value: row[2].value for row in flows.iter_rows(min_row=5)}
+    assert labels["Vennoten op 31 december"] == 41702
+    assert labels["Uittredingen: ontslag"] == 175
 
 
 def test_workbook_has_a_sheet_per_published_section(sample_build, outputs):

@@ -1,0 +1,66 @@
+"""Text from the inputs made inert, one helper per format.
+
+Names, question texts and event or partner names come from files people edit by hand
+(governance YAML, survey codebooks). Written as they are, `=HYPERLINK("http://x","klik")` is a live
+formula in Excel and in a spreadsheet opening a CSV, `[klik](http://x)` a live link in Markdown and
+the HTML made from it, `<a href=...>` a live link in a plotly label. Every writer of text that
+came from an input goes through the helper of its format.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+# OWASP's rule for CSV injection: a cell starting with one of these is read as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+# CommonMark's inline syntax: emphasis, code, links, images, autolinks, raw HTML, entities, and
+# the pipe that ends a table cell.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~#])")
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell: text starting like a formula gets a leading `'` (spreadsheets show it as
+    text); numbers, dates and other text are returned unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_frame(frame: Any) -> Any:
+    """A pandas frame whose text cells went through `csv_text` (numbers untouched)."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object]
+    if not text_columns:
+        return frame
+    frame = frame.copy()
+    for column in text_columns:
+        frame[column] = frame[column].map(csv_text)
+    return frame
+
+
+def xlsx_cell(cell: Any, value: object) -> None:
+    """Write `value` into an openpyxl cell; text is always a string cell, never a formula
+    (openpyxl reads a string starting with `=` as one) and marked with Excel's quote prefix so
+    that editing the cell keeps it text."""
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        return
+    cell.value = value
+
+
+def markdown_text(value: object) -> str:
+    """Text for a Markdown document: every character of Markdown's inline syntax escaped with a
+    backslash (no live link, image, code or HTML), line breaks as spaces."""
+    text = "" if value is None else str(value)
+    text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def html_text(value: object) -> str:
+    """Text for HTML, and for plotly labels (which read a few HTML tags, links included)."""
+    return html.escape("" if value is None else str(value), quote=True)
