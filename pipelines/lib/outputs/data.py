@@ -17,7 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.lib.config import Settings
-from pipelines.lib.outputs.formatting import NOT_PUBLISHED, Lang, format_figure
+from pipelines.lib.outputs.formatting import (
+    BAND_WORDS,
+    NOT_PUBLISHED,
+    Lang,
+    band_word,
+    format_figure,
+    qualifier_word,
+)
 from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, read_publication
 
 FIGURES_TABLE = "annex.figures"
@@ -77,6 +84,23 @@ class Figure:
 
     def label(self, lang: Lang) -> str:
         return (self.label_nl if lang == "nl" else self.label_fr) or self.figure_id
+
+    def stored_text(self, lang: Lang) -> str:
+        """The value as stored, unrounded, for the traceability appendix: a number as the
+        warehouse holds it, a text figure's words, the qualifier as a word, the one marker of a
+        value not published."""
+        if self.value is not None:
+            text = str(int(self.value)) if self.value.is_integer() else repr(self.value)
+        elif self.value_text is not None:
+            text = (
+                band_word(self.value_text, lang)
+                if self.value_text in BAND_WORDS
+                else self.value_text
+            )
+        else:
+            return NOT_PUBLISHED[lang]
+        qualifier = qualifier_word(self.qualifier, lang)
+        return f"{text} ({qualifier})" if qualifier else text
 
     def note_in(self, lang: Lang) -> str | None:
         """Why the value is not published, in `lang` (None when it is)."""
@@ -157,6 +181,16 @@ class AnnexData:
             row.figure_id: (_none(row.definition_nl), _none(row.definition_fr))
             for row in catalog[sorted(needed)].itertuples(index=False)
         }
+
+    def definition(self, figure_id: str, lang: Lang) -> str | None:
+        """What the figure counts, in `lang`."""
+        nl, fr = self.definitions.get(figure_id, (None, None))
+        return nl if lang == "nl" else fr
+
+    def note(self, year: int, figure_id: str, lang: Lang) -> str:
+        """Why a figure of `year` is not published, in `lang` (the marker when it gives none)."""
+        figure = self.figure(year, figure_id)
+        return (figure.note_in(lang) if figure else None) or NOT_PUBLISHED[lang]
 
     @functools.cached_property
     def survey_texts(

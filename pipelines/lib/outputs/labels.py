@@ -275,6 +275,8 @@ def question_text(text: object) -> object:
 # whose words it shows instead.
 _LANG_COLUMNS = re.compile(r"^(?P<base>.+)_(?P<lang>nl|fr)$")
 CODE_COLUMNS = {"note", "answer_code"}
+# Columns that hold only codes a reader has the words for elsewhere (the question's own text).
+DROPPED_COLUMNS = {"question_column"}
 
 
 def word(words: Mapping[str, Mapping[str, str]], code: object, lang: Lang) -> object:
@@ -327,6 +329,8 @@ def localize(
         if column in CODE_COLUMNS and f"{column}_{lang}" in frame.columns:
             continue
         if column == "answer_code" and f"answer_{lang}" in frame.columns:
+            continue
+        if column in DROPPED_COLUMNS:
             continue
         values = frame[column]
         if column in VALUE_WORDS:

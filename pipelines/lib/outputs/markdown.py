@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipelines.lib.outputs.inert import markdown_text
+
 if TYPE_CHECKING:  # imported when a document is first converted (~0.2 s), not with the package
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -76,6 +78,5 @@ def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
 
 
 def table_cell(value: object) -> str:
-    """A value made safe for a Markdown table cell."""
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A value made safe for a Markdown table cell: inert text (`inert.markdown_text`)."""
+    return markdown_text(value)

@@ -401,7 +401,7 @@ def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str,
         ("Jaar", "Année", year),
         ("Gepubliceerd magazijn", "Entrepôt publié", str(data.publication)),
         ("Gepubliceerd op", "Publié le", data.published_at.replace(tzinfo=None)),
-        ("Run", "Exécution", run_id or ""),
+        ("Uitvoering (Dagster)", "Exécution (Dagster)", run_id or ""),
         ("Jaar afgesloten op", "Année clôturée le", frozen_at or "—"),
     ] + (
         [
