@@ -269,7 +269,8 @@ def _gaps(
     lines = []
     for reason, gap_years in reasons.items():
         listed = _and([str(y) for y in gap_years], lang)
-        lines.append(f"{t('gap', lang, years=listed)}: {html_text(reason)}")
+        colon = " : " if lang == "fr" else ": "
+        lines.append(f"{t('gap', lang, years=listed)}{colon}{html_text(reason)}")
     footnote = {
         "text": "<br>".join(lines),
         "x": 0,

@@ -31,7 +31,18 @@ def csv_text(value: object) -> object:
 
 def csv_frame(frame: Any) -> Any:
     """A pandas frame whose text cells went through `csv_text` (numbers untouched)."""
-    text_columns = [c for c in frame.columns if frame[c].dtype == object]
+    from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
+
+    # text may be held as object or as pandas' string dtype: every other column is looked at
+    text_columns = [
+        c
+        for c in frame.columns
+        if not (
+            is_numeric_dtype(frame[c])
+            or is_bool_dtype(frame[c])
+            or is_datetime64_any_dtype(frame[c])
+        )
+    ]
     if not text_columns:
         return frame
     frame = frame.copy()
@@ -61,6 +72,15 @@ def markdown_text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def code_span(value: object) -> str:
+    """An identifier (a file, a key path) as a Markdown code span: shown as written, no syntax
+    read inside it; a backtick in it, which would close the span, is left out."""
+    text = re.sub(r"\s+", " ", "" if value is None else str(value)).replace("`", "")
+    return f"`{text}`" if text else ""
+
+
 def html_text(value: object) -> str:
-    """Text for HTML, and for plotly labels (which read a few HTML tags, links included)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Text content for HTML, and for plotly labels (which read a few HTML tags, links
+    included): no tag or entity can form. (Not for attribute values: quotes stay as they are,
+    which plotly would otherwise show as entities.)"""
+    return html.escape("" if value is None else str(value), quote=False)

@@ -34,7 +34,21 @@ def _parser() -> MarkdownIt:
     from mdit_py_plugins.anchors import anchors_plugin
 
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.add_render_rule("code_inline", _code_inline)
     return parser.use(anchors_plugin, min_level=1, max_level=6, slug_func=_slug)
+
+
+# Where an identifier in a code span may wrap: after a dot, slash, underscore, colon or bracket
+# (p2.survey.satisfaction_mean.working_conditions), and every 16 digits of a hash; never inside
+# a word. <wbr> is no character: a copied id stays the id.
+_ID_BREAK = re.compile(r"([./_:\[])(?=\S)")
+_HEX_RUN = re.compile(r"([0-9a-f]{16})(?=[0-9a-f])")
+
+
+def _code_inline(self: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
+    text = html.escape(tokens[idx].content)
+    text = _HEX_RUN.sub(r"\1<wbr>", _ID_BREAK.sub(r"\1<wbr>", text))
+    return f"<code>{text}</code>"
 
 
 def inline(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.lib.outputs.formatting import capitalize_first
-from pipelines.lib.outputs.inert import markdown_text
+from pipelines.lib.outputs.inert import code_span, markdown_text
 from pipelines.lib.outputs.markdown import table_cell
 
 if TYPE_CHECKING:  # imported when a document is first written (~0.1 s), not with the package
@@ -38,4 +38,5 @@ def environment() -> jinja2.Environment:
     env.filters["capfirst"] = capitalize_first
     env.filters["cell"] = table_cell
     env.filters["md"] = markdown_text  # text from an input, in running text: no live link
+    env.filters["code"] = code_span
     return env
