@@ -32,7 +32,7 @@ import pandas as pd
 from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
 from pipelines.lib.outputs.formatting import LANGS, excel_number_format, qualifier_word
 from pipelines.lib.outputs.inert import csv_frame, xlsx_cell
-from pipelines.lib.outputs.labels import HEADERS, UNITS, header, word
+from pipelines.lib.outputs.labels import HEADERS, TABLE_HEADERS, UNITS, header, word
 
 if TYPE_CHECKING:
     from openpyxl.styles import Font, PatternFill
@@ -64,6 +64,11 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
         "Enquête antw. - réponses",
         "Ledenenquête: antwoorden per vraag",
         "Enquête : réponses par question",
+    ),
+    "annex.survey_responses": (
+        "Respons - Taux de réponse",
+        "Ledenenquête: respons",
+        "Enquête : taux de réponse",
     ),
     "annex.survey_satisfaction": (
         "Tevredenheid - Satisfaction",
@@ -134,7 +139,12 @@ def section_tables(data: AnnexData) -> list[str]:
 
 
 def column_headers(data: AnnexData, table: str, column: str) -> tuple[str, str]:
-    """Dutch and French header of a column: from HEADERS, else from the figure catalog."""
+    """Dutch and French header of a column: from HEADERS, else from the figure catalog (a
+    language's own column keeps its "(NL)" in both rows of the bilingual workbook)."""
+    if (table, column) in TABLE_HEADERS:
+        return TABLE_HEADERS[(table, column)]
+    if column in HEADERS:
+        return HEADERS[column]
     nl, fr = (header(table, column, lang, data.catalog_labels) for lang in LANGS)
     return nl, fr
 
