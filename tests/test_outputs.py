@@ -94,7 +94,7 @@ def test_figures_read_as_the_annex_writes_them():
 
 def test_markdown_to_html():
     assert inline("*Elk cijfer uit `annex.figures`.*") == (
-        "<em>Elk cijfer uit <code>annex.figures</code>.</em>"
+        "<em>Elk cijfer uit <code>annex.<wbr>figures</code>.</em>"
     )
     assert inline("5 < 6 & `a|b`") == "5 &lt; 6 &amp; <code>a|b</code>"
     page = to_html(
@@ -107,7 +107,7 @@ def test_markdown_to_html():
     assert "<ul>\n<li>een</li>\n<li>twee</li>\n</ul>" in page
     assert '<figure><img alt="Grafiek" src="charts/a.svg"></figure>' in page
     # the data dictionary links to a table's heading by this id
-    assert '<h3 id="core-member-spells"><code>core.member_spells</code></h3>' in page
+    assert '<h3 id="core-member-spells"><code>core.<wbr>member_<wbr>spells</code></h3>' in page
     # raw HTML is text: values quoted from exports cannot inject markup
     assert "<p>&lt;b&gt;5 &lt; 6&lt;/b&gt;</p>" in page
 

@@ -185,7 +185,7 @@ def _figure(
             "yanchor": "top",
             "font": {"size": 20},
             "subtitle": {
-                "text": f"{t('source', lang)}: {source}",
+                "text": f"{t('source', lang)}{_colon(lang)}{source}",
                 "font": {"size": 12, "color": "#666"},
             },
         },
@@ -269,8 +269,7 @@ def _gaps(
     lines = []
     for reason, gap_years in reasons.items():
         listed = _and([str(y) for y in gap_years], lang)
-        colon = " : " if lang == "fr" else ": "
-        lines.append(f"{t('gap', lang, years=listed)}{colon}{html_text(reason)}")
+        lines.append(f"{t('gap', lang, years=listed)}{_colon(lang)}{html_text(reason)}")
     footnote = {
         "text": "<br>".join(lines),
         "x": 0,
@@ -291,6 +290,11 @@ def _gap_layout(gaps: list[dict[str, Any]], margin: int) -> dict[str, Any]:
     if not gaps:
         return {}
     return {"annotations": gaps, "margin": {"l": 90, "r": 40, "t": 100, "b": margin}}
+
+
+def _colon(lang: Lang) -> str:
+    """A colon as each language writes it (French puts a space before it)."""
+    return " : " if lang == "fr" else ": "
 
 
 def _and(items: Sequence[str], lang: Lang) -> str:
@@ -659,7 +663,7 @@ def staff_training(data: AnnexData, year: int, lang: Lang) -> Chart:
         )
     source = "annex.figures (p5.staff_training_hours.*)"
     if any(f is not None and f.value is None for _, f in by_type + by_gender):
-        source += f"; {NOT_PUBLISHED[lang]}: {t('suppressed', lang)}"
+        source += f"; {NOT_PUBLISHED[lang]}{_colon(lang)}{t('suppressed', lang)}"
     title = t("training_title", lang, year=year)
     fig = _figure(traces, layout, title=title, lang=lang, source=source)
     return Chart("staff_training", year, lang, title, fig)
@@ -697,7 +701,9 @@ def member_courses(data: AnnexData, year: int, lang: Lang) -> Chart:
             }
         )
     title = t("courses_title", lang, year=year)
-    source = table + (f"; {NOT_PUBLISHED[lang]}: {t('suppressed', lang)}" if suppressed else "")
+    source = table + (
+        f"; {NOT_PUBLISHED[lang]}{_colon(lang)}{t('suppressed', lang)}" if suppressed else ""
+    )
     fig = _figure(
         traces,
         {

@@ -199,7 +199,10 @@ def write_language_csvs(data: AnnexData, table: str, rows: pd.DataFrame, stem: P
     for lang in LANGS:
         path = stem.with_name(f"{stem.name}.{lang}.csv")
         frame = csv_frame(data.localized(table, rows, lang))
-        frame.to_csv(path, index=False, sep=";", decimal=",", encoding="utf-8-sig")
+        # %.15g: 4178 rather than 4178,0, and every digit a double holds reliably
+        frame.to_csv(
+            path, index=False, sep=";", decimal=",", float_format="%.15g", encoding="utf-8-sig"
+        )
         written.append(path)
     return written
 
