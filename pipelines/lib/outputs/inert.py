@@ -34,21 +34,34 @@ def csv_frame(frame: Any) -> Any:
     from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
     # text may be held as object or as pandas' string dtype: every other column is looked at
-    text_columns = [
-        c
-        for c in frame.columns
-        if not (
-            is_numeric_dtype(frame[c])
-            or is_bool_dtype(frame[c])
-            or is_datetime64_any_dtype(frame[c])
-        )
-    ]
-    if not text_columns:
+    text = {
+        i
+        for i, dtype in enumerate(frame.dtypes)
+        if not (is_numeric_dtype(dtype) or is_bool_dtype(dtype) or is_datetime64_any_dtype(dtype))
+    }
+    if not text:
         return frame
-    frame = frame.copy()
-    for column in text_columns:
-        frame[column] = frame[column].map(csv_text)
+    copied = False
+    for i in sorted(text):
+        column = frame.iloc[:, i]
+        formula = column.str.startswith(FORMULA_START, na=False) if _has_str(column) else None
+        if formula is None or not formula.any():
+            continue
+        if not copied:
+            frame, copied = frame.copy(), True
+        column = column.astype(object)
+        column[formula] = column[formula].map(csv_text)
+        frame.isetitem(i, column)  # by position: a localized frame may repeat a header
     return frame
+
+
+def _has_str(column: Any) -> bool:
+    """Whether pandas' `.str` accessor applies (text, or objects that may be text)."""
+    try:
+        column.str  # noqa: B018 - raises AttributeError for a column of no text
+    except AttributeError:
+        return False
+    return True
 
 
 def xlsx_cell(cell: Any, value: object) -> None:

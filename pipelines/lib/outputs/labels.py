@@ -320,7 +320,7 @@ def localize(
     answers = answers or {}
     questions = questions or {}
     other = "fr" if lang == "nl" else "nl"
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series] = {}
     governance_keys = {col: labels for (t, col), labels in catalog.items() if t == table}
     for column in frame.columns:
         match = _LANG_COLUMNS.match(column)
@@ -365,9 +365,11 @@ def localize(
         if column.startswith("note") and "suppressed" in frame.columns:
             values = values.where(values.notna() | ~frame["suppressed"].fillna(False).astype(bool))
         out[column] = values
+    # one frame made at once: adding columns one by one costs pandas a copy each
+    result = pd.DataFrame(out, index=frame.index)
     if rename:
-        out.columns = [header(table, c, lang, catalog) for c in out.columns]
-    return out
+        result.columns = [header(table, c, lang, catalog) for c in result.columns]
+    return result
 
 
 def _group(
