@@ -174,6 +174,8 @@ def test_survey_answers_read_as_the_codebook_writes_them(sample_build):
     fr = pd.read_csv(folder / f"survey_satisfaction_{YEAR}.fr.csv", sep=";", encoding="utf-8-sig")
     assert {"salarié·e", "indépendant·e", "sans réponse", "néerlandophone"} <= set(fr["Groupe"])
     assert set(fr["Niveau"].dropna()) <= {"faible", "moyenne", "élevée"}
+    figures = (folder / f"figures_{YEAR}.nl.csv").read_text(encoding="utf-8-sig")
+    assert ";p1.new_members;4207;" in figures and ";1946,5;" in figures  # not 4207,0
 
 
 def test_every_note_has_its_dutch_and_french_text(sample_build):
