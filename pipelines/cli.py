@@ -51,8 +51,9 @@ def print_figures(
     with read_publication(settings) as con:
         if year is None:
             year = con.execute("select max(year) from annex.figures").fetchone()[0]
+        note = f"note_{lang}" if _has_column(con, "annex.figures", f"note_{lang}") else "note"
         query = (
-            "select figure_id, value, value_text, qualifier, unit, note, label_nl, label_fr "
+            f"select figure_id, value, value_text, qualifier, unit, {note}, label_nl, label_fr "
             "from annex.figures where year = ?"
         )
         params: list[object] = [year]
@@ -62,17 +63,75 @@ def print_figures(
         rows = con.execute(query + " order by figure_id", params).fetchall()
         published = "select distinct year from annex.figures order by 1"
         years = [] if rows else [y for (y,) in con.execute(published).fetchall()]
+        closed = _closed_at(con, year) if rows else None
     if not rows:
         span = f"{years[0]}-{years[-1]}" if years else "none"
         print(f"no figures published for {year} (years published: {span})", file=sys.stderr)
         return 1
     print(f"Figures for {year}:")
+    if closed is not None:
+        print(CLOSED[lang].format(year=year, date=closed.strftime("%d/%m/%Y")))
     width = max(len(row[0]) for row in rows)
     for figure_id, value, value_text, qualifier, unit, note, label_nl, label_fr in rows:
         shown = format_figure(value, value_text, qualifier, unit, lang)
         label = label_nl if lang == "nl" else label_fr
         print(f"  {figure_id:<{width}}  {shown:>14}  {label}" + (f"  ({note})" if note else ""))
     return 0
+
+
+# What `annex figures` says of a closed year, in the language of its labels.
+CLOSED: dict[str, str] = {
+    "nl": "  Jaar {year} is afgesloten op {date}: dit zijn de bevroren cijfers "
+    "(verschillen met de huidige exports: annex.figure_revisions).",
+    "fr": "  L'année {year} est clôturée depuis le {date} : voici les chiffres gelés "
+    "(différences avec les exports actuels : annex.figure_revisions).",
+}
+
+
+def _has_column(con: object, table: str, column: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        con.execute(  # type: ignore[attr-defined]
+            "select count(*) from duckdb_columns() where database_name = current_database() "
+            "and schema_name = ? and table_name = ? and column_name = ?",
+            [schema, name, column],
+        ).fetchone()[0]
+    )
+
+
+def _closed_at(con: object, year: int) -> object:
+    """When `year` was closed (None when it is open, or no year was ever closed)."""
+    if not _has_column(con, "annex.frozen_figures", "frozen_at"):
+        return None
+    return con.execute(  # type: ignore[attr-defined]
+        "select min(frozen_at) from annex.frozen_figures where year = ?", [year]
+    ).fetchone()[0]
+
+
+def print_revisions(con: object) -> None:
+    """The closed years' revisions: where the current exports give another figure than the
+    frozen one the annex keeps."""
+    if not _has_column(con, "annex.figure_revisions", "frozen_value"):
+        return
+    rows = con.execute(  # type: ignore[attr-defined]
+        "select r.year, r.figure_id, r.frozen_value, r.frozen_value_text, r.computed_value, "
+        "r.computed_value_text, f.qualifier, f.unit from annex.figure_revisions r "
+        "left join annex.figures f using (year, figure_id) order by all"
+    ).fetchall()
+    closed = con.execute(  # type: ignore[attr-defined]
+        "select distinct year from annex.frozen_figures order by 1"
+    ).fetchall()
+    if not closed:
+        return
+    years = ", ".join(str(y) for (y,) in closed)
+    if not rows:
+        print(f"Closed years ({years}): the current exports give the frozen figures, no revision")
+        return
+    print(f"Revisions of closed years ({years}): the frozen figure stays published")
+    for year, figure_id, frozen, frozen_text, computed, computed_text, qualifier, unit in rows:
+        was = format_figure(frozen, frozen_text, qualifier, unit, "nl")
+        now = format_figure(computed, computed_text, None, unit, "nl")
+        print(f"  {year}  {figure_id:<40} frozen {was:>14}  now {now:>14}")
 
 
 def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
@@ -106,6 +165,8 @@ def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
     print(f"Quarantined rows: {sum(row[2] for row in quarantined)}{where}")
     for source_file, reason, count in quarantined:
         print(f"  {count:>6}  {reason:<20} {source_file}")
+    with read_publication(settings) as con:
+        print_revisions(con)
     print()
     print_figures(settings, None, HEADLINE_FIGURES)
     print()

@@ -102,7 +102,7 @@ def test_appendix_traces_every_figure_to_its_source_inputs_and_run(sample_build)
             assert source.replace("|", "\\|") in appendix, source
     for (digest,) in hashes:
         assert digest in appendix
-    run = re.search(r"Run \(Dagster\): `([0-9a-f-]{36})`", appendix)
+    run = re.search(r"Uitvoering \(Dagster\): `([0-9a-f-]{36})`", appendix)
     assert run, "the appendix names the run"
     assert "| `p1.members_end` | Vennoten op 31 december | 41.702 | 41702 |" in appendix
 

@@ -15,6 +15,8 @@ columns:
   label_fr: Label in French.
   source: The SQL file and column (or governance key) the value comes from.
   note: Why the value is NULL.
+  note_nl: The same in Dutch.
+  note_fr: The same in French.
 */
 with membership as (
     unpivot annex.membership_flows
@@ -47,7 +49,28 @@ assembly_values as (
                when o.assembly_date is null
                    then 'several general assemblies this year and no governance file naming '
                         || 'the ordinary one'
-           end as note
+           end as note,
+           case
+               when o.ordinary_without_votes is not null
+                   then 'geen stembestand voor de gewone algemene vergadering van '
+                        || strftime(o.ordinary_without_votes, '%d/%m/%Y')
+                        || ' (vermeld in governance/' || o.year || '.yaml)'
+               when o.assemblies = 0 then 'geen stembestand van een algemene vergadering voor dit jaar'
+               when o.assembly_date is null
+                   then 'meerdere algemene vergaderingen dit jaar en geen governancebestand dat '
+                        || 'de gewone vergadering aanwijst'
+           end as note_nl,
+           case
+               when o.ordinary_without_votes is not null
+                   then 'pas de fichier de votes pour l''assemblée générale ordinaire du '
+                        || strftime(o.ordinary_without_votes, '%d/%m/%Y')
+                        || ' (mentionnée dans governance/' || o.year || '.yaml)'
+               when o.assemblies = 0
+                   then 'aucun fichier de votes d''assemblée générale pour cette année'
+               when o.assembly_date is null
+                   then 'plusieurs assemblées générales cette année et aucun fichier de '
+                        || 'gouvernance ne désigne l''assemblée ordinaire'
+           end as note_fr
     from ordinary_assemblies o
     cross join (select unnest(['voters', 'turnout']) as section_column) c
     left join annex.general_assemblies a on a.assembly_date = o.assembly_date
@@ -55,7 +78,7 @@ assembly_values as (
 
 staff_training as (
     select * from (
-        select year, note,
+        select year, note, note_nl, note_fr,
                case when breakdown = 'total' then 'total' else breakdown || '=' || category end
                    as row_key,
                cast(trainings as double) as trainings,
@@ -66,7 +89,7 @@ staff_training as (
 
 member_courses as (
     select * from (
-        select year, note, 'audience=' || audience as row_key,
+        select year, note, note_nl, note_fr, 'audience=' || audience as row_key,
                cast(sessions as double) as sessions, cast(participants as double) as participants
         from annex.member_courses
     ) unpivot include nulls (value for column_name in (sessions, participants))
@@ -74,13 +97,23 @@ member_courses as (
 
 survey_responses as (
     select year, 'responses' as section_column, cast(responses as double) as value,
-           null::varchar as note
+           null::varchar as note, null::varchar as note_nl, null::varchar as note_fr
     from annex.survey_responses where is_survey_of_year
     union all
     select year, 'response_rate', response_rate,
            case
                when first_complete_date is null then 'no complete response'
                when response_rate is null then 'no member on the date of the first complete response'
+           end,
+           case
+               when first_complete_date is null then 'geen volledig antwoord'
+               when response_rate is null
+                   then 'geen vennoten op de datum van het eerste volledige antwoord'
+           end,
+           case
+               when first_complete_date is null then 'aucune réponse complète'
+               when response_rate is null
+                   then 'aucun coopérateur à la date de la première réponse complète'
            end
     from annex.survey_responses where is_survey_of_year
 ),
@@ -97,7 +130,9 @@ governance_values as (
     -- a year with a file: its facts, or a note for the ones it leaves out
     select g.year, c.section_column, f.value, f.value_text, f.qualifier,
            coalesce(f.source, g.source_file || ': ' || c.section_column) as source,
-           case when f.key_path is null then 'not given in ' || g.source_file end as note
+           case when f.key_path is null then 'not given in ' || g.source_file end as note,
+           case when f.key_path is null then 'niet opgegeven in ' || g.source_file end as note_nl,
+           case when f.key_path is null then 'non renseigné dans ' || g.source_file end as note_fr
     from governance_files g
     cross join (
         select distinct section_column from annex.figure_catalog
@@ -109,38 +144,39 @@ governance_values as (
 section_values as (
     select 'annex.membership_flows' as section_table, year, section_column,
            cast(value as double) as value, null::varchar as value_text,
-           null::varchar as qualifier, null::varchar as source, null::varchar as note
+           null::varchar as qualifier, null::varchar as source, null::varchar as note,
+           null::varchar as note_nl, null::varchar as note_fr
     from membership
     union all
     select 'annex.general_assemblies', year, section_column, cast(value as double), null,
-           null, null, note
+           null, null, note, note_nl, note_fr
     from assembly_values
     union all
     select 'annex.staff_training', year, column_name || '[' || row_key || ']', value, null,
-           null, null, note
+           null, null, note, note_nl, note_fr
     from staff_training
     union all
     select 'annex.member_courses', year, column_name || '[' || row_key || ']', value, null,
-           null, null, note
+           null, null, note, note_nl, note_fr
     from member_courses
     union all
-    select 'annex.survey_responses', year, section_column, value, null, null, null, note
+    select 'annex.survey_responses', year, section_column, value, null, null, null, note, note_nl, note_fr
     from survey_responses
     union all
     select 'annex.survey_satisfaction', year, 'satisfaction_mean[theme=' || theme || ']',
-           satisfaction_mean, null, null, null, note
+           satisfaction_mean, null, null, null, note, note_nl, note_fr
     from survey_satisfaction
     union all
     select 'annex.survey_satisfaction', year, 'top2box[theme=' || theme || ']', top2box, null,
-           null, null, note
+           null, null, note, note_nl, note_fr
     from survey_satisfaction
     union all
     select 'annex.survey_satisfaction', year, 'band[theme=' || theme || ']', null, band, null,
-           null, note
+           null, note, note_nl, note_fr
     from survey_satisfaction
     union all
     select 'annex.governance_facts', year, section_column, cast(value as double), value_text,
-           qualifier, source, note
+           qualifier, source, note, note_nl, note_fr
     from governance_values
 ),
 
@@ -151,12 +187,19 @@ surveyed_years as (
 missing as (
     -- why a section has no value at all for a year
     select * from (values
-        ('annex.staff_training', 'no staff training workbook covers this year'),
-        ('annex.member_courses', 'no course registration export covers this year'),
-        ('annex.survey_responses', 'no member survey for this year'),
-        ('annex.survey_satisfaction', 'no member survey for this year'),
-        ('annex.governance_facts', 'governance facts not provided')
-    ) as m(section_table, note)
+        ('annex.staff_training', 'no staff training workbook covers this year',
+         'geen opleidingsbestand van het personeel voor dit jaar',
+         'aucun fichier des formations du personnel pour cette année'),
+        ('annex.member_courses', 'no course registration export covers this year',
+         'geen export van de inschrijvingen voor opleidingen voor dit jaar',
+         'aucun export des inscriptions aux formations pour cette année'),
+        ('annex.survey_responses', 'no member survey for this year',
+         'geen ledenbevraging voor dit jaar', 'pas d''enquête auprès des membres cette année'),
+        ('annex.survey_satisfaction', 'no member survey for this year',
+         'geen ledenbevraging voor dit jaar', 'pas d''enquête auprès des membres cette année'),
+        ('annex.governance_facts', 'governance facts not provided',
+         'geen governancebestand voor dit jaar', 'pas de fichier de gouvernance pour cette année')
+    ) as m(section_table, note, note_nl, note_fr)
 )
 
 select y.year, c.figure_id, v.value, v.value_text, v.qualifier, c.unit, c.label_nl, c.label_fr,
@@ -179,7 +222,31 @@ select y.year, c.figure_id, v.value, v.value_text, v.qualifier, c.unit, c.label_
                    m.note,
                    'no data for this year'
                )
-       end as note
+       end as note,
+       case
+           when v.value is null and v.value_text is null
+               then coalesce(
+                   v.note_nl,
+                   case
+                       when c.section_table = 'annex.survey_satisfaction' and s.year is not null
+                           then 'de bevraging van dit jaar heeft voor dit thema geen antwoord op de tevredenheidsschaal'
+                   end,
+                   m.note_nl,
+                   'geen gegevens voor dit jaar'
+               )
+       end as note_nl,
+       case
+           when v.value is null and v.value_text is null
+               then coalesce(
+                   v.note_fr,
+                   case
+                       when c.section_table = 'annex.survey_satisfaction' and s.year is not null
+                           then 'l''enquête de cette année n''a, pour ce thème, aucune réponse sur l''échelle de satisfaction'
+                   end,
+                   m.note_fr,
+                   'aucune donnée pour cette année'
+               )
+       end as note_fr
 from core.years y
 cross join annex.figure_catalog c
 left join section_values v

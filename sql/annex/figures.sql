@@ -16,18 +16,34 @@ columns:
   label_fr: Label in French.
   source: The SQL file and column (or governance key) the value comes from.
   note: Why the value is NULL.
+  note_nl: >
+    The same in Dutch (for a closed year, the computed note when it is the frozen one, else that
+    the year was closed without a value).
+  note_fr: The same in French.
 */
 -- A closed year keeps every figure it was published with; a figure added to the catalog after
 -- the year was closed is published as computed (it was not part of what was frozen).
 select c.year, c.figure_id, c.value, c.value_text, c.qualifier, c.unit, c.label_nl,
-       c.label_fr, c.source, c.note
+       c.label_fr, c.source, c.note, c.note_nl, c.note_fr
 from annex.computed_figures c
 anti join annex.frozen_figures f on f.year = c.year and f.figure_id = c.figure_id
 
 union all
 
 select f.year, f.figure_id, f.value, f.value_text, f.qualifier, f.unit, f.label_nl,
-       f.label_fr, f.source, f.note
+       f.label_fr, f.source, f.note,
+       -- a frozen file keeps the English note only (freeze.py writes the columns it always had)
+       case
+           when f.note is null then null
+           when f.note = c.note then c.note_nl
+           else 'geen waarde toen het jaar werd afgesloten'
+       end,
+       case
+           when f.note is null then null
+           when f.note = c.note then c.note_fr
+           else 'aucune valeur à la clôture de l''année'
+       end
 from annex.frozen_figures f
+left join annex.computed_figures c on c.year = f.year and c.figure_id = f.figure_id
 
 order by year, figure_id

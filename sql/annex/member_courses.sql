@@ -15,6 +15,8 @@ columns:
   sessions_without_attendance: Sessions with registrations but nobody present (not counted).
   suppressed: True when participants and people are withheld (publication rule).
   note: Why they are withheld.
+  note_nl: The same in Dutch.
+  note_fr: The same in French.
 */
 with covered as (
     select file_year as year from ingest.member_course_registrations where file_year is not null
@@ -82,13 +84,23 @@ flagged as (
                when small then 'suppressed: fewer than 10 people'
                when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
                    then 'suppressed: with the total it would reveal a cell of fewer than 10 people'
-           end as note
+           end as note,
+           case
+               when small then 'niet gepubliceerd: minder dan 10 personen'
+               when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
+                   then 'niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan 10 personen onthullen'
+           end as note_nl,
+           case
+               when small then 'non publié : moins de 10 personnes'
+               when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
+                   then 'non publié : avec le total, cette case révélerait une case de moins de 10 personnes'
+           end as note_fr
     from ranked
 )
 
 select year, audience, sessions,
        case when note is null then participants end as participants,
        case when note is null then people end as people,
-       registrations, sessions_without_attendance, note is not null as suppressed, note
+       registrations, sessions_without_attendance, note is not null as suppressed, note, note_nl, note_fr
 from flagged
 order by year, position

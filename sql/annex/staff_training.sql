@@ -14,6 +14,8 @@ columns:
   hours: Hours followed.
   suppressed: True when the cell is withheld (publication rule).
   note: Why the cell is withheld.
+  note_nl: The same in Dutch.
+  note_fr: The same in French.
 */
 with covered as (
     -- the years the HR workbooks cover: their file years and their trainings' start years
@@ -81,7 +83,17 @@ flagged as (
                when small then 'suppressed: fewer than 10 people'
                when small_cells = 1 and rank_among_kind = 1
                    then 'suppressed: with the total it would reveal a cell of fewer than 10 people'
-           end as note
+           end as note,
+           case
+               when small then 'niet gepubliceerd: minder dan 10 personen'
+               when small_cells = 1 and rank_among_kind = 1
+                   then 'niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan 10 personen onthullen'
+           end as note_nl,
+           case
+               when small then 'non publié : moins de 10 personnes'
+               when small_cells = 1 and rank_among_kind = 1
+                   then 'non publié : avec le total, cette case révélerait une case de moins de 10 personnes'
+           end as note_fr
     from ranked
 )
 
@@ -89,6 +101,6 @@ select year, breakdown, category,
        case when note is null then trainings end as trainings,
        case when note is null then participants end as participants,
        case when note is null then hours end as hours,
-       note is not null as suppressed, note
+       note is not null as suppressed, note, note_nl, note_fr
 from flagged
 order by year, position

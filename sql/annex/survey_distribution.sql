@@ -14,11 +14,17 @@ columns:
   text_nl: Question in Dutch.
   text_fr: Question in French.
   answer_code: Answer code (A1 ... A6 for likert5).
+  answer_nl: >
+    The answer in Dutch: the scale's words for likert5, else the text the codebook's question
+    gives the code in brackets (A1 werknemer, A2 ...); the code when it gives none.
+  answer_fr: The answer in French, likewise.
   answers: Complete responses that gave this answer.
   share: answers / complete responses that answered the question (unrounded).
   responses: Complete responses of the survey (those that skipped the question included).
   suppressed: True when the survey has fewer than 10 complete responses.
   note: Why the counts are withheld.
+  note_nl: The same in Dutch.
+  note_fr: The same in French.
 */
 with complete as (
     -- identical copies of a response count once
@@ -50,6 +56,17 @@ counts as (
     from answers group by all
 ),
 
+likert_labels as (
+    select * from (values
+        ('A1', 'zeer ontevreden', 'très insatisfait·e'),
+        ('A2', 'ontevreden', 'insatisfait·e'),
+        ('A3', 'neutraal', 'neutre'),
+        ('A4', 'tevreden', 'satisfait·e'),
+        ('A5', 'zeer tevreden', 'très satisfait·e'),
+        ('A6', 'weet niet of niet van toepassing', 'ne sait pas ou sans objet')
+    ) as l(answer_code, answer_nl, answer_fr)
+),
+
 filled as (
     select q.*, k.answer_code, coalesce(n.answers, 0) as answers
     from questions q
@@ -59,13 +76,30 @@ filled as (
 
 select s.survey_id, s.year, s.is_survey_of_year, f.column_name as question_column, f.theme,
        f.question_type, f.text_nl, f.text_fr, f.answer_code,
+       coalesce(
+           l.answer_nl,
+           nullif(regexp_extract(f.text_nl, '\((?:.*[ ,])?' || regexp_escape(f.answer_code)
+                                            || ' ([^,)]+)', 1), ''),
+           f.answer_code
+       ) as answer_nl,
+       coalesce(
+           l.answer_fr,
+           nullif(regexp_extract(f.text_fr, '\((?:.*[ ,])?' || regexp_escape(f.answer_code)
+                                            || ' ([^,)]+)', 1), ''),
+           f.answer_code
+       ) as answer_fr,
        case when s.complete_responses >= 10 then f.answers end as answers,
        case when s.complete_responses >= 10
            then f.answers / nullif(sum(f.answers) over (partition by s.survey_id, f.column_name), 0)
        end as share,
        s.complete_responses as responses,
        s.complete_responses < 10 as suppressed,
-       case when s.complete_responses < 10 then 'suppressed: fewer than 10 responses' end as note
+       case when s.complete_responses < 10 then 'suppressed: fewer than 10 responses' end as note,
+       case when s.complete_responses < 10 then 'niet gepubliceerd: minder dan 10 antwoorden' end
+           as note_nl,
+       case when s.complete_responses < 10 then 'non publié : moins de 10 réponses' end as note_fr
 from filled f
 join core.surveys s using (survey_id)
+left join likert_labels l
+    on f.question_type = 'likert5' and l.answer_code = f.answer_code
 order by s.survey_id, f.column_name, f.answer_code

@@ -20,6 +20,8 @@ columns:
   band: low (mean < 2.5), moderate (2.5 <= mean <= 3.5) or high (mean > 3.5).
   suppressed: True when the group's statistics are withheld (publication rule).
   note: Why they are withheld.
+  note_nl: The same in Dutch.
+  note_fr: The same in French.
 */
 with complete as (
     -- identical copies of a response count once
@@ -93,7 +95,19 @@ flagged as (
                when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
                    then 'suppressed: with the total it would reveal a group of fewer than '
                         || '10 responses'
-           end as note
+           end as note,
+           case
+               when small then 'niet gepubliceerd: minder dan 10 antwoorden'
+               when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
+                   then 'niet gepubliceerd: samen met het totaal zou deze groep een groep van '
+                        || 'minder dan 10 antwoorden onthullen'
+           end as note_nl,
+           case
+               when small then 'non publié : moins de 10 réponses'
+               when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
+                   then 'non publié : avec le total, ce groupe révélerait un groupe de moins de '
+                        || '10 réponses'
+           end as note_fr
     from ranked
 )
 
@@ -108,7 +122,7 @@ select s.survey_id, s.year, s.is_survey_of_year, f.theme, f.breakdown, f.group_v
            when f.satisfaction_mean <= 3.5 then 'moderate'
            else 'high'
        end as band,
-       f.note is not null as suppressed, f.note
+       f.note is not null as suppressed, f.note, f.note_nl, f.note_fr
 from flagged f
 join core.surveys s using (survey_id)
 order by s.survey_id, f.theme <> 'overall', f.theme, f.breakdown <> 'all', f.breakdown,

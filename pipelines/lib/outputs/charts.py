@@ -39,11 +39,20 @@ from pipelines.lib.atomic import atomic_path
 from pipelines.lib.outputs.data import AnnexData
 from pipelines.lib.outputs.formatting import (
     LANGS,
+    NOT_PUBLISHED,
     PERCENT_SUFFIX,
     Lang,
     format_number,
     format_percent,
     plotly_separators,
+)
+from pipelines.lib.outputs.inert import html_text
+from pipelines.lib.outputs.labels import (  # noqa: F401 - the charts' words, kept importable here
+    AUDIENCES,
+    EXIT_REASONS,
+    GENDERS,
+    LIKERT_LABELS,
+    TRAINING_TYPES,
 )
 
 STATIC_FORMATS = ("svg", "png")
@@ -100,9 +109,10 @@ T: dict[str, dict[str, str]] = {
     },
     "share_answers": {"nl": "Aandeel van de antwoorden", "fr": "Part des réponses"},
     "likert_note": {
-        "nl": "antwoorden A1-A5; 'weet niet' niet meegeteld",
-        "fr": "réponses A1-A5 ; « ne sait pas » non compté",
+        "nl": "antwoorden van zeer ontevreden tot zeer tevreden; ‘weet niet’ niet meegeteld",
+        "fr": "réponses de très insatisfait à très satisfait ; « ne sait pas » non compté",
     },
+    "gap": {"nl": "Geen cijfer voor {years}", "fr": "Pas de chiffre pour {years}"},
     "training_title": {
         "nl": "Opleidingsuren van de ondersteunende teams {year}",
         "fr": "Heures de formation des équipes d'appui {year}",
@@ -111,8 +121,8 @@ T: dict[str, dict[str, str]] = {
     "by_gender": {"nl": "Per gender", "fr": "Par genre"},
     "hours": {"nl": "Uren", "fr": "Heures"},
     "suppressed": {
-        "nl": "niet gepubliceerd (minder dan 10 personen)",
-        "fr": "non publié (moins de 10 personnes)",
+        "nl": "minder dan 10 personen",
+        "fr": "moins de 10 personnes",
     },
     "courses_title": {
         "nl": "Opleidingen voor vennoten en publiek {year}, per doelgroep",
@@ -120,36 +130,6 @@ T: dict[str, dict[str, str]] = {
     },
     "sessions": {"nl": "Opleidingen", "fr": "Formations"},
     "participants": {"nl": "Deelnemers", "fr": "Participants"},
-}
-EXIT_REASONS: dict[str, dict[str, str]] = {
-    "resignation": {"nl": "Ontslag", "fr": "Démission"},
-    "exclusion": {"nl": "Uitsluiting", "fr": "Exclusion"},
-    "death": {"nl": "Overlijden", "fr": "Décès"},
-    "bankruptcy": {"nl": "Faillissement", "fr": "Faillite"},
-    "winding_up": {"nl": "Vereffening", "fr": "Liquidation"},
-    "transfer": {"nl": "Overdracht", "fr": "Cession"},
-}
-TRAINING_TYPES: dict[str, dict[str, str]] = {
-    "formeel": {"nl": "Formeel", "fr": "Formelle"},
-    "informeel": {"nl": "Informeel", "fr": "Informelle"},
-    "initieel": {"nl": "Initieel", "fr": "Initiale"},
-}
-GENDERS: dict[str, dict[str, str]] = {
-    "M": {"nl": "Man", "fr": "Homme"},
-    "V": {"nl": "Vrouw", "fr": "Femme"},
-    "X": {"nl": "X", "fr": "X"},
-}
-AUDIENCES: dict[str, dict[str, str]] = {
-    "membres": {"nl": "Vennoten", "fr": "Membres"},
-    "grand public": {"nl": "Breed publiek", "fr": "Grand public"},
-    "membres et grand public": {"nl": "Vennoten en publiek", "fr": "Membres et grand public"},
-}
-LIKERT_LABELS: dict[str, dict[str, str]] = {
-    "A1": {"nl": "Zeer ontevreden", "fr": "Très insatisfait"},
-    "A2": {"nl": "Ontevreden", "fr": "Insatisfait"},
-    "A3": {"nl": "Neutraal", "fr": "Neutre"},
-    "A4": {"nl": "Tevreden", "fr": "Satisfait"},
-    "A5": {"nl": "Zeer tevreden", "fr": "Très satisfait"},
 }
 
 
@@ -207,7 +187,7 @@ def _figure(
             "yanchor": "top",
             "font": {"size": 20},
             "subtitle": {
-                "text": f"{t('source', lang)}: {source}",
+                "text": f"{t('source', lang)}{_colon(lang)}{source}",
                 "font": {"size": 12, "color": "#666"},
             },
         },
@@ -248,6 +228,82 @@ def _signed(value: float, lang: Lang) -> str:
 
 def _years_axis(years: Sequence[int]) -> dict[str, Any]:
     return {"tickmode": "array", "tickvals": list(years), "ticktext": [str(y) for y in years]}
+
+
+def _series_years(data: AnnexData, year: int, figure_id: str) -> list[int]:
+    """The years a history chart of `year` covers: from the first year `figure_id` is published
+    to `year`, every year in between, those without the figure included (shown as gaps)."""
+    published = [y for y in data.years if y <= year and data.value(y, figure_id) is not None]
+    if not published:
+        return []
+    return [y for y in data.years if published[0] <= y <= year]
+
+
+def _gaps(
+    data: AnnexData, years: Sequence[int], figure_id: str, lang: Lang
+) -> tuple[list[dict[str, Any]], int]:
+    """Annotations for the years of a series without `figure_id`: the marker in each gap and,
+    under the chart, why (the figure's note, years with the same reason together); and the
+    bottom margin they need."""
+    reasons: dict[str, list[int]] = {}
+    marks: list[dict[str, Any]] = []
+    for y in years:
+        figure = data.figure(y, figure_id)
+        if figure is not None and figure.available:
+            continue
+        reason = (figure.note_in(lang) if figure else None) or NOT_PUBLISHED[lang]
+        reasons.setdefault(reason, []).append(y)
+        marks.append(
+            {
+                "text": NOT_PUBLISHED[lang],
+                "x": y,
+                "y": 0,
+                "xref": "x",
+                "yref": "y",
+                "yanchor": "bottom",
+                "textangle": -90,
+                "showarrow": False,
+                "font": {"size": 12, "color": "#666"},
+            }
+        )
+    if not reasons:
+        return [], 0
+    lines = []
+    for reason, gap_years in reasons.items():
+        listed = _and([str(y) for y in gap_years], lang)
+        lines.append(f"{t('gap', lang, years=listed)}{_colon(lang)}{html_text(reason)}")
+    footnote = {
+        "text": "<br>".join(lines),
+        "x": 0,
+        "y": -0.1,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "left",
+        "yanchor": "top",
+        "align": "left",
+        "showarrow": False,
+        "font": {"size": 12, "color": "#444"},
+    }
+    return [*marks, footnote], 70 + 18 * len(lines)
+
+
+def _gap_layout(gaps: list[dict[str, Any]], margin: int) -> dict[str, Any]:
+    """The layout a series' gaps add (nothing when it has none)."""
+    if not gaps:
+        return {}
+    return {"annotations": gaps, "margin": {"l": 90, "r": 40, "t": 100, "b": margin}}
+
+
+def _colon(lang: Lang) -> str:
+    """A colon as each language writes it (French puts a space before it)."""
+    return " : " if lang == "fr" else ": "
+
+
+def _and(items: Sequence[str], lang: Lang) -> str:
+    """'2021', '2023' -> '2021 en 2023' / '2021 et 2023'."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + (" en " if lang == "nl" else " et ") + items[-1]
 
 
 def _legend_top() -> dict[str, Any]:
@@ -347,10 +403,11 @@ def members_by_category(data: AnnexData, year: int, lang: Lang) -> Chart:
 
 def membership_history(data: AnnexData, year: int, lang: Lang) -> Chart:
     """Members on 31 December every year up to `year`, with joins and exits (right axis)."""
-    years = [y for y in data.years if y <= year and data.value(y, "p1.members_end") is not None]
+    years = _series_years(data, year, "p1.members_end")
     if not years:
         raise Skip(f"p1.members_end is not published for any year up to {year}")
     end = [data.value(y, "p1.members_end") for y in years]
+    gaps, gap_margin = _gaps(data, years, "p1.members_end", lang)
     joins = [data.value(y, "p1.new_members") for y in years]
     exits = [data.value(y, "p1.exits") for y in years]
     traces: list[dict[str, Any]] = [
@@ -360,7 +417,7 @@ def membership_history(data: AnnexData, year: int, lang: Lang) -> Chart:
             "y": end,
             "name": t("members_end", lang),
             "marker": {"color": COLORS["bar"]},
-            "text": [format_number(v, lang) for v in end],
+            "text": ["" if v is None else format_number(v, lang) for v in end],
             "textposition": "outside",
             "constraintext": "none",
             "cliponaxis": False,
@@ -377,7 +434,9 @@ def membership_history(data: AnnexData, year: int, lang: Lang) -> Chart:
                 "name": t(key, lang),
                 "mode": "lines+markers",
                 "line": {"color": COLORS[color], "width": 3},
-                "customdata": [format_number(v, lang) for v in values],
+                "customdata": [
+                    NOT_PUBLISHED[lang] if v is None else format_number(v, lang) for v in values
+                ],
                 "hovertemplate": "%{x}: %{customdata}<extra>" + t(key, lang) + "</extra>",
             }
         )
@@ -400,6 +459,7 @@ def membership_history(data: AnnexData, year: int, lang: Lang) -> Chart:
             },
             "showlegend": True,
             "legend": _legend_top(),
+            **_gap_layout(gaps, gap_margin),
         },
         title=title,
         lang=lang,
@@ -410,17 +470,20 @@ def membership_history(data: AnnexData, year: int, lang: Lang) -> Chart:
 
 def assembly_turnout(data: AnnexData, year: int, lang: Lang) -> Chart:
     """Turnout of the ordinary general assembly, every year up to `year`."""
-    years = [y for y in data.years if y <= year and data.value(y, "p2.ga_turnout") is not None]
-    if year not in years:
+    if data.value(year, "p2.ga_turnout") is None:
         raise Skip(f"p2.ga_turnout is not published for {year}")
+    years = _series_years(data, year, "p2.ga_turnout")
     turnout = [data.value(y, "p2.ga_turnout") for y in years]
     voters = [data.value(y, "p2.ga_voters") for y in years]
+    gaps, gap_margin = _gaps(data, years, "p2.ga_turnout", lang)
     trace = {
         "type": "bar",
         "x": years,
-        "y": [share * 100 for share in turnout],
+        "y": [None if share is None else share * 100 for share in turnout],
         "text": [
-            f"{format_percent(share, lang)}<br>{format_number(n, lang)} {t('voters', lang)}"
+            ""
+            if share is None
+            else f"{format_percent(share, lang)}<br>{format_number(n, lang)} {t('voters', lang)}"
             for share, n in zip(turnout, voters, strict=True)
         ],
         "textposition": "outside",
@@ -438,8 +501,9 @@ def assembly_turnout(data: AnnexData, year: int, lang: Lang) -> Chart:
                 "title": {"text": t("turnout", lang)},
                 "tickformat": ".1f",
                 "ticksuffix": PERCENT_SUFFIX[lang],
-                "range": [0, max(turnout) * 100 * 1.25 or 1],
+                "range": [0, max(v for v in turnout if v is not None) * 100 * 1.25 or 1],
             },
+            **_gap_layout(gaps, gap_margin),
         },
         title=title,
         lang=lang,
@@ -486,7 +550,7 @@ def survey_answers(data: AnnexData, year: int, lang: Lang) -> Chart:
     # then A2, A1 to the left; the other neutral half, then A4, A5 to the right.
     layers = [("A3", -0.5), ("A2", -1.0), ("A1", -1.0), ("A3", 0.5), ("A4", 1.0), ("A5", 1.0)]
     colors = dict(zip(LIKERT_LABELS, LIKERT_COLORS, strict=True))
-    wrapped = [_wrap(q, 48) for q in order]
+    wrapped = [_wrap(html_text(q), 48) for q in order]
     traces = []
     for code, sign in layers:
         values = [share.get((q, code), 0.0) for q in order]
@@ -570,7 +634,7 @@ def staff_training(data: AnnexData, year: int, lang: Lang) -> Chart:
                 "text": [
                     format_number(f.value, lang)
                     if f and f.value is not None
-                    else ("—" if f is None else "n.p.")
+                    else NOT_PUBLISHED[lang]
                     for _, f in parts
                 ],
                 "textposition": "outside",
@@ -601,7 +665,7 @@ def staff_training(data: AnnexData, year: int, lang: Lang) -> Chart:
         )
     source = "annex.figures (p5.staff_training_hours.*)"
     if any(f is not None and f.value is None for _, f in by_type + by_gender):
-        source += f"; n.p. = {t('suppressed', lang)}"
+        source += f"; {NOT_PUBLISHED[lang]}{_colon(lang)}{t('suppressed', lang)}"
     title = t("training_title", lang, year=year)
     fig = _figure(traces, layout, title=title, lang=lang, source=source)
     return Chart("staff_training", year, lang, title, fig)
@@ -629,7 +693,9 @@ def member_courses(data: AnnexData, year: int, lang: Lang) -> Chart:
                 "y": [v or 0.0 for v in raw],
                 "name": t(column, lang),
                 "marker": {"color": COLORS[color]},
-                "text": [format_number(v, lang) if v is not None else "n.p." for v in raw],
+                "text": [
+                    format_number(v, lang) if v is not None else NOT_PUBLISHED[lang] for v in raw
+                ],
                 "textposition": "outside",
                 "constraintext": "none",
                 "cliponaxis": False,
@@ -637,7 +703,9 @@ def member_courses(data: AnnexData, year: int, lang: Lang) -> Chart:
             }
         )
     title = t("courses_title", lang, year=year)
-    source = table + (f"; n.p. = {t('suppressed', lang)}" if suppressed else "")
+    source = table + (
+        f"; {NOT_PUBLISHED[lang]}{_colon(lang)}{t('suppressed', lang)}" if suppressed else ""
+    )
     fig = _figure(
         traces,
         {

@@ -17,7 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.lib.config import Settings
-from pipelines.lib.outputs.formatting import Lang, format_figure
+from pipelines.lib.outputs.formatting import (
+    BAND_WORDS,
+    NOT_PUBLISHED,
+    Lang,
+    band_word,
+    format_figure,
+    qualifier_word,
+)
 from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, read_publication
 
 FIGURES_TABLE = "annex.figures"
@@ -68,6 +75,8 @@ class Figure:
     label_fr: str | None
     source: str | None
     note: str | None
+    note_nl: str | None = None
+    note_fr: str | None = None
 
     @property
     def available(self) -> bool:
@@ -75,6 +84,29 @@ class Figure:
 
     def label(self, lang: Lang) -> str:
         return (self.label_nl if lang == "nl" else self.label_fr) or self.figure_id
+
+    def stored_text(self, lang: Lang) -> str:
+        """The value as stored, unrounded, for the traceability appendix: a number as the
+        warehouse holds it, a text figure's words, the qualifier as a word, the one marker of a
+        value not published."""
+        if self.value is not None:
+            text = str(int(self.value)) if self.value.is_integer() else repr(self.value)
+        elif self.value_text is not None:
+            text = (
+                band_word(self.value_text, lang)
+                if self.value_text in BAND_WORDS
+                else self.value_text
+            )
+        else:
+            return NOT_PUBLISHED[lang]
+        qualifier = qualifier_word(self.qualifier, lang)
+        return f"{text} ({qualifier})" if qualifier else text
+
+    def note_in(self, lang: Lang) -> str | None:
+        """Why the value is not published, in `lang` (None when it is)."""
+        if self.available:
+            return None
+        return (self.note_nl if lang == "nl" else self.note_fr) or NOT_PUBLISHED[lang]
 
     def text(self, lang: Lang, *, words: bool = False, feminine: bool = False) -> str:
         return format_figure(
@@ -137,6 +169,56 @@ class AnnexData:
                 (row.section_table, row.section_column), (str(row.label_nl), str(row.label_fr))
             )
         return labels
+
+    @functools.cached_property
+    def definitions(self) -> dict[str, tuple[str | None, str | None]]:
+        """figure id -> its Dutch and French definition (annex.figure_catalog)."""
+        catalog = self.table("annex.figure_catalog")
+        needed = {"figure_id", "definition_nl", "definition_fr"}
+        if catalog is None or not needed <= set(catalog.columns):
+            return {}
+        return {
+            row.figure_id: (_none(row.definition_nl), _none(row.definition_fr))
+            for row in catalog[sorted(needed)].itertuples(index=False)
+        }
+
+    def definition(self, figure_id: str, lang: Lang) -> str | None:
+        """What the figure counts, in `lang`."""
+        nl, fr = self.definitions.get(figure_id, (None, None))
+        return nl if lang == "nl" else fr
+
+    def note(self, year: int, figure_id: str, lang: Lang) -> str:
+        """Why a figure of `year` is not published, in `lang` (the marker when it gives none)."""
+        figure = self.figure(year, figure_id)
+        return (figure.note_in(lang) if figure else None) or NOT_PUBLISHED[lang]
+
+    @functools.cached_property
+    def survey_texts(
+        self,
+    ) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, tuple[str, str]]]:
+        """From the codebooks, as published: (question column, answer code) -> the answer's
+        Dutch and French text, and question column -> the question's."""
+        frame = self.table("annex.survey_distribution")
+        needed = {"question_column", "answer_code", "answer_nl", "answer_fr", "text_nl", "text_fr"}
+        if frame is None or not needed <= set(frame.columns):
+            return {}, {}
+        answers: dict[tuple[str, str], tuple[str, str]] = {}
+        questions: dict[str, tuple[str, str]] = {}
+        for row in frame[sorted(needed)].itertuples(index=False):
+            answers.setdefault(
+                (row.question_column, row.answer_code), (row.answer_nl, row.answer_fr)
+            )
+            questions.setdefault(row.question_column, (row.text_nl, row.text_fr))
+        return answers, questions
+
+    def localized(
+        self, name: str, frame: pd.DataFrame, lang: Lang, *, rename: bool = True
+    ) -> pd.DataFrame:
+        """Rows of the published table `name` as a `lang` reader gets them (labels.localize)."""
+        from pipelines.lib.outputs.labels import localize
+
+        answers, questions = self.survey_texts
+        return localize(frame, name, lang, self.catalog_labels, answers, questions, rename=rename)
 
     def has_columns(self, name: str, *columns: str) -> bool:
         frame = self.table(name)

@@ -21,7 +21,10 @@ NARROW_NBSP = "\u202f"
 GROUP_SEPARATOR: dict[str, str] = {"nl": ".", "fr": NARROW_NBSP}
 DECIMAL_SEPARATOR: dict[str, str] = {"nl": ",", "fr": ","}
 PERCENT_SUFFIX: dict[str, str] = {"nl": "%", "fr": NARROW_NBSP + "%"}
-MISSING: dict[str, str] = {"nl": "n.b.", "fr": "n.d."}
+# The one marker of a value that is not published (suppressed, not computed, not given), the same
+# in every table, chart and document of a language.
+NOT_PUBLISHED: dict[str, str] = {"nl": "niet gepubliceerd", "fr": "non publié"}
+MISSING = NOT_PUBLISHED
 
 # A count known only roughly ("een tiental", "une dizaine"), as the annex writes it.
 ROUND_COUNTS: dict[int, tuple[str, str]] = {
@@ -47,6 +50,12 @@ _WORDS_FR = (
     "aucun", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
     "onze", "douze",
 )  # fmt: skip
+
+# The qualifier of a rough count, as a word of its own (a table's qualifier column).
+QUALIFIER_WORDS: dict[str, dict[str, str]] = {
+    "about": {"nl": "ongeveer", "fr": "environ"},
+    "more_than": {"nl": "meer dan", "fr": "plus de"},
+}
 
 # The survey's band (p2.survey.band*), stored in English in the warehouse.
 BAND_WORDS: dict[str, dict[str, str]] = {
@@ -123,6 +132,13 @@ def apply_qualifier(text: str, value: float | None, qualifier: str | None, lang:
             return words[0] if lang == "nl" else words[1]
     prefix = QUALIFIER_PREFIX.get(qualifier)
     return (prefix[lang] + text) if prefix else text
+
+
+def qualifier_word(qualifier: str | None, lang: Lang) -> str:
+    """about -> ongeveer / environ; empty when there is none."""
+    if not qualifier:
+        return ""
+    return QUALIFIER_WORDS.get(qualifier, {}).get(lang, qualifier)
 
 
 def band_word(band: str | None, lang: Lang) -> str:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pipelines.lib.outputs.inert import markdown_text
+
 if TYPE_CHECKING:  # imported when a document is first converted (~0.2 s), not with the package
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -32,7 +34,21 @@ def _parser() -> MarkdownIt:
     from mdit_py_plugins.anchors import anchors_plugin
 
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser.add_render_rule("code_inline", _code_inline)
     return parser.use(anchors_plugin, min_level=1, max_level=6, slug_func=_slug)
+
+
+# Where an identifier in a code span may wrap: after a dot, slash, underscore, colon or bracket
+# (p2.survey.satisfaction_mean.working_conditions), and every 16 digits of a hash; never inside
+# a word. <wbr> is no character: a copied id stays the id.
+_ID_BREAK = re.compile(r"([./_:\[])(?=\S)")
+_HEX_RUN = re.compile(r"([0-9a-f]{16})(?=[0-9a-f])")
+
+
+def _code_inline(self: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
+    text = html.escape(tokens[idx].content)
+    text = _HEX_RUN.sub(r"\1<wbr>", _ID_BREAK.sub(r"\1<wbr>", text))
+    return f"<code>{text}</code>"
 
 
 def inline(text: str) -> str:
@@ -92,6 +108,5 @@ def escape_text(value: object) -> str:
 
 
 def table_cell(value: object) -> str:
-    """A value made safe for a Markdown table cell."""
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A value made safe for a Markdown table cell: inert text (`inert.markdown_text`)."""
+    return markdown_text(value)

@@ -2,11 +2,19 @@
 
 - `outputs/tables/<table>.csv`: every published annex table, all years (machine-readable CSV:
   UTF-8, comma-separated, decimal point, ISO dates);
-- `outputs/<year>/tables/<table>.csv`: the rows of that year of each table that has a year;
+- `outputs/<year>/tables/<table>_<year>.csv`: the rows of that year of each table that has a year;
+- `outputs/<year>/tables/<table>_<year>.nl.csv` and `.fr.csv`: the same rows of each section
+  table and of the figures for a Dutch or French reader: headers, codes and notes in that
+  language (`labels.localize`), `;`-separated with decimal commas, as a Belgian spreadsheet
+  opens them;
 - `outputs/quality/<table>.csv`: the quarantine and the files read;
 - `outputs/<year>/annex-tables-<year>.xlsx`: a sheet per section (and one with every figure),
-  headers in Dutch and French (two header rows), numbers stored as numbers with a number format
-  (Excel writes them with the reader's separators: 41.702 in nl-BE, 41 702 in fr-BE).
+  headers in Dutch and French (two header rows), codes as Dutch and French words, numbers
+  stored as numbers with a number format (Excel writes them with the reader's separators:
+  41.702 in nl-BE, 41 702 in fr-BE).
+
+Text from the inputs is inert everywhere: CSV cells through `inert.csv_frame`, workbook cells
+through `inert.xlsx_cell`.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ import pandas as pd
 
 from pipelines.lib.atomic import atomic_path
 from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
-from pipelines.lib.outputs.formatting import excel_number_format
+from pipelines.lib.outputs.formatting import LANGS, excel_number_format, qualifier_word
+from pipelines.lib.outputs.inert import csv_frame, xlsx_cell
+from pipelines.lib.outputs.labels import HEADERS, TABLE_HEADERS, UNITS, header, word
 
 if TYPE_CHECKING:
     from openpyxl.styles import Font, PatternFill
@@ -55,6 +65,11 @@ SECTIONS: dict[str, tuple[str, str, str]] = {
         "Enquête antw. - réponses",
         "Ledenenquête: antwoorden per vraag",
         "Enquête : réponses par question",
+    ),
+    "annex.survey_responses": (
+        "Respons - Taux de réponse",
+        "Ledenenquête: respons",
+        "Enquête : taux de réponse",
     ),
     "annex.survey_satisfaction": (
         "Tevredenheid - Satisfaction",
@@ -90,54 +105,6 @@ NOT_SECTIONS = {
     "annex.figure_catalog",
 }
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "year": ("Jaar", "Année"),
-    "figure_id": ("Cijfer (id)", "Chiffre (id)"),
-    "label_nl": ("Omschrijving (NL)", "Libellé (NL)"),
-    "label_fr": ("Omschrijving (FR)", "Libellé (FR)"),
-    "value": ("Waarde", "Valeur"),
-    "value_text": ("Tekstwaarde", "Valeur texte"),
-    "text_nl": ("Zoals in de tekst (NL)", "Comme dans le texte (NL)"),
-    "text_fr": ("Zoals in de tekst (FR)", "Comme dans le texte (FR)"),
-    "qualifier": ("Kwalificatie", "Qualificatif"),
-    "unit": ("Eenheid", "Unité"),
-    "source": ("Bron", "Source"),
-    "note": ("Opmerking", "Remarque"),
-    "category": ("Categorie", "Catégorie"),
-    "members": ("Vennoten", "Coopérateurs"),
-    "share_of_members": ("Aandeel van de vennoten", "Part des coopérateurs"),
-    "assembly_date": ("Datum", "Date"),
-    "is_ordinary": ("Gewone vergadering", "Assemblée ordinaire"),
-    "voters": ("Stemmers", "Votants"),
-    "members_on_eve": ("Vennoten op de vooravond", "Coopérateurs la veille"),
-    "turnout": ("Opkomst", "Participation"),
-    "vote_rows": ("Stemregels", "Lignes de vote"),
-    "duplicate_votes": ("Dubbele stemmen (één keer geteld)", "Votes en double (comptés une fois)"),
-    "non_member_votes": ("Stemmen van niet-vennoten", "Votes de non-coopérateurs"),
-    "frozen_value": ("Bevroren waarde", "Valeur gelée"),
-    "frozen_value_text": ("Bevroren tekstwaarde", "Valeur texte gelée"),
-    "computed_value": ("Waarde volgens de huidige exports", "Valeur selon les exports actuels"),
-    "computed_value_text": ("Tekstwaarde volgens de huidige exports", "Valeur texte actuelle"),
-    "difference": ("Verschil", "Différence"),
-    "frozen_at": ("Bevroren op", "Gelé le"),
-    "theme": ("Thema", "Thème"),
-    "question": ("Vraag", "Question"),
-    "answer": ("Antwoord", "Réponse"),
-    "responses": ("Antwoorden", "Réponses"),
-    "answers": ("Antwoorden", "Réponses"),
-    "share": ("Aandeel", "Part"),
-    "mean": ("Gemiddelde", "Moyenne"),
-    "band": ("Niveau", "Niveau"),
-    "top2box": ("Aandeel (zeer) tevreden", "Part (très) satisfaits"),
-    "type": ("Type", "Type"),
-    "gender": ("Gender", "Genre"),
-    "hours": ("Uren", "Heures"),
-    "trainings": ("Opleidingen", "Formations"),
-    "sessions": ("Sessies", "Sessions"),
-    "participants": ("Deelnemers", "Participants"),
-    "audience": ("Doelgroep", "Public cible"),
-    "key": ("Sleutel", "Clé"),
-}
 VERTICAL_FROM = 6  # columns above which a one-row section is written vertically
 RATIO_HINTS = ("turnout", "share", "rate", "top2box", "ratio")
 
@@ -173,10 +140,19 @@ def section_tables(data: AnnexData) -> list[str]:
 
 
 def column_headers(data: AnnexData, table: str, column: str) -> tuple[str, str]:
-    """Dutch and French header of a column: from HEADERS, else from the figure catalog."""
+    """Dutch and French header of a column: from HEADERS, else from the figure catalog (a
+    language's own column keeps its "(NL)" in both rows of the bilingual workbook)."""
+    if (table, column) in TABLE_HEADERS:
+        return TABLE_HEADERS[(table, column)]
     if column in HEADERS:
         return HEADERS[column]
-    return data.catalog_labels.get((table, column), (column, column))
+    nl, fr = (header(table, column, lang, data.catalog_labels) for lang in LANGS)
+    return nl, fr
+
+
+def language_tables(data: AnnexData) -> list[str]:
+    """The tables a Dutch or French reader gets per year: the figures and the sections."""
+    return [FIGURES_TABLE, *section_tables(data)]
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -200,7 +176,7 @@ def write_csvs(
             all_years.mkdir(parents=True, exist_ok=True)
             path = all_years / f"{short}.csv"
             with atomic_path(path) as partial:
-                frame.to_csv(partial, index=False)
+                csv_frame(frame).to_csv(partial, index=False)
             written.append(path)
         if "year" not in frame.columns:
             continue
@@ -212,8 +188,31 @@ def write_csvs(
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{short}_{year}.csv"
             with atomic_path(path) as partial:
-                rows.to_csv(partial, index=False)
+                csv_frame(rows).to_csv(partial, index=False)
             written.append(path)
+            if name in language_tables(data):
+                written += write_language_csvs(data, name, rows, folder / f"{short}_{year}")
+    return written
+
+
+def write_language_csvs(data: AnnexData, table: str, rows: pd.DataFrame, stem: Path) -> list[Path]:
+    """`<stem>.nl.csv` and `<stem>.fr.csv`: the rows for a Dutch and a French reader, as a
+    Belgian spreadsheet opens a CSV (`;`, decimal comma, UTF-8 with its byte order mark)."""
+    written = []
+    for lang in LANGS:
+        path = stem.with_name(f"{stem.name}.{lang}.csv")
+        frame = csv_frame(data.localized(table, rows, lang))
+        # %.15g: 4178 rather than 4178,0, and every digit a double holds reliably
+        with atomic_path(path) as partial:
+            frame.to_csv(
+                partial,
+                index=False,
+                sep=";",
+                decimal=",",
+                float_format="%.15g",
+                encoding="utf-8-sig",
+            )
+        written.append(path)
     return written
 
 
@@ -228,7 +227,7 @@ def write_quality_csvs(data: AnnexData, outputs_dir: Path) -> list[Path]:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{name.removeprefix('quality.')}.csv"
             with atomic_path(path) as partial:
-                frame.to_csv(partial, index=False)
+                csv_frame(frame).to_csv(partial, index=False)
             written.append(path)
     return written
 
@@ -296,13 +295,14 @@ def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
 
     styles = _styles()
     ws.title = table.sheet[:31]
-    ws["A1"] = f"{table.title_nl} {year} / {table.title_fr} {year}"
+    xlsx_cell(ws["A1"], f"{table.title_nl} {year} / {table.title_fr} {year}")
     ws["A1"].font = styles.title
-    ws["A2"] = f"Bron / Source: {table.source}"
+    xlsx_cell(ws["A2"], f"Bron / Source: {table.source}")
     ws["A2"].font = styles.italic
     for col, (nl, fr) in enumerate(table.headers, start=1):
-        top = ws.cell(row=3, column=col, value=nl)
-        bottom = ws.cell(row=4, column=col, value=fr)
+        top, bottom = ws.cell(row=3, column=col), ws.cell(row=4, column=col)
+        xlsx_cell(top, nl)
+        xlsx_cell(bottom, fr)
         top.font = styles.bold
         bottom.font = styles.italic
         for cell in (top, bottom):
@@ -312,7 +312,8 @@ def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
         unit = table.units[r - 5] if table.units else None
         for c, raw in enumerate(row, start=1):
             value = _cell_value(raw)
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = ws.cell(row=r, column=c)
+            xlsx_cell(cell, value)
             column = table.columns[c - 1]
             if column == "value" and table.value_formats:
                 column = table.value_formats[r - 5]
@@ -327,14 +328,27 @@ def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
         ws.column_dimensions[get_column_letter(c)].width = max(width, 10)
 
 
+def bilingual(nl: object, fr: object) -> object:
+    """One cell of the bilingual workbook: the word when both languages write it alike."""
+    if nl is None or fr is None or pd.isna(nl) or nl == "" or nl == fr:
+        return nl
+    return f"{nl} / {fr}"
+
+
 def figures_sheet(data: AnnexData, year: int) -> SheetTable:
-    columns = ["figure_id", "label_nl", "label_fr", "value", "text_nl", "text_fr", "value_text",
-               "qualifier", "unit", "source", "note"]  # fmt: skip
+    """Every figure of the year with its definition, value, text in both languages and note."""
+    columns = ["figure_id", "label_nl", "label_fr", "value", "text_nl", "text_fr", "qualifier",
+               "unit", "definition_nl", "definition_fr", "source", "note_nl",
+               "note_fr"]  # fmt: skip
+    definitions = data.definitions
     rows, units = [], []
     for figure_id, fig in sorted(data.figures.get(year, {}).items()):
+        definition = definitions.get(figure_id, (None, None))
         rows.append([
             figure_id, fig.label_nl, fig.label_fr, fig.value, fig.text("nl"), fig.text("fr"),
-            fig.value_text, fig.qualifier, fig.unit, fig.source, fig.note,
+            bilingual(*(qualifier_word(fig.qualifier, lang) for lang in LANGS)),
+            bilingual(*(word(UNITS, fig.unit, lang) for lang in LANGS)),
+            *definition, fig.source, fig.note_in("nl"), fig.note_in("fr"),
         ])  # fmt: skip
         units.append(fig.unit)
     sheet, nl, fr = FIGURES_SHEET
@@ -353,10 +367,11 @@ def figures_sheet(data: AnnexData, year: int) -> SheetTable:
 def section_sheet(data: AnnexData, table: str, year: int) -> SheetTable | None:
     """The rows of `year`; a section with one row per year (membership flows) reads better
     turned vertical: one line per column, with its Dutch and French label."""
-    rows = data.year_rows(table, year)
-    if rows is None or rows.empty:
+    raw = data.year_rows(table, year)
+    if raw is None or raw.empty:
         return None
     sheet, nl, fr = SECTIONS.get(table, (table.removeprefix("annex."), table, table))
+    rows = bilingual_rows(data, table, raw)
     columns = list(rows.columns)
     whole = data.table(table)
     one_row_per_year = whole is not None and int(whole.groupby("year").size().max()) == 1
@@ -367,14 +382,9 @@ def section_sheet(data: AnnexData, table: str, year: int) -> SheetTable | None:
             title_nl=nl,
             title_fr=fr,
             source=f"{table} ({data.publication.name})",
-            columns=["label_nl", "label_fr", "value", "column"],
-            headers=[
-                HEADERS["label_nl"],
-                HEADERS["label_fr"],
-                HEADERS["value"],
-                ("Kolom", "Colonne"),
-            ],  # fmt: skip
-            rows=[[*column_headers(data, table, c), record[c], c] for c in columns],
+            columns=["label_nl", "label_fr", "value"],
+            headers=[HEADERS["label_nl"], HEADERS["label_fr"], HEADERS["value"]],
+            rows=[[*column_headers(data, table, c), record[c]] for c in columns],
             value_formats=list(columns),
         )
     values = [[row[c] for c in columns] for row in rows.to_dict("records")]
@@ -389,6 +399,22 @@ def section_sheet(data: AnnexData, table: str, year: int) -> SheetTable | None:
     )
 
 
+def bilingual_rows(data: AnnexData, table: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """A section's rows with codes as words of both languages ("Formeel / Formelle"), the notes
+    and texts of each language in their own columns."""
+    nl = data.localized(table, rows, "nl", rename=False)
+    fr = data.localized(table, rows, "fr", rename=False)
+    out = pd.DataFrame(index=rows.index)
+    for column in rows.columns:
+        if column in nl.columns and column in fr.columns:
+            out[column] = [bilingual(a, b) for a, b in zip(nl[column], fr[column], strict=True)]
+        elif column in nl.columns:
+            out[column] = nl[column]
+        elif column in fr.columns:
+            out[column] = fr[column]
+    return out
+
+
 def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str, str, object]]:
     frozen = data.table("annex.frozen_figures")
     frozen_at = None
@@ -398,7 +424,7 @@ def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str,
         ("Jaar", "Année", year),
         ("Gepubliceerd magazijn", "Entrepôt publié", str(data.publication)),
         ("Gepubliceerd op", "Publié le", data.published_at.replace(tzinfo=None)),
-        ("Run", "Exécution", run_id or ""),
+        ("Uitvoering (Dagster)", "Exécution (Dagster)", run_id or ""),
         ("Jaar afgesloten op", "Année clôturée le", frozen_at or "—"),
     ] + (
         [

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.lib.outputs.formatting import capitalize_first
+from pipelines.lib.outputs.inert import code_span, markdown_text
 from pipelines.lib.outputs.markdown import table_cell
 
 if TYPE_CHECKING:  # imported when a document is first written (~0.1 s), not with the package
@@ -43,4 +44,6 @@ def environment() -> jinja2.Environment:
     )
     env.filters["capfirst"] = sentence_start
     env.filters["cell"] = table_cell
+    env.filters["md"] = markdown_text  # text from an input, in running text: no live link
+    env.filters["code"] = code_span
     return env
