@@ -16,10 +16,39 @@ columns:
   source: The SQL file and column (or governance key) the value comes from.
   note: Why the value is NULL.
 */
-with membership as (
+with membership_values as (
     unpivot annex.membership_flows
     on columns(* exclude (year))
     into name section_column value value
+),
+
+-- a register that keeps no exit or refusal reason (Odoo without its side files): the figures
+-- that need them are NULL with a note, unless the year's governance file counts unlisted exits
+-- as resignations
+membership as (
+    select m.year, m.section_column,
+           case when n.note is null then m.value end as value, n.note
+    from membership_values m
+    left join (
+        select y.year, unnest([
+                   'exits_resignation', 'exits_exclusion', 'exits_death', 'exits_bankruptcy',
+                   'exits_winding_up'
+               ]) as section_column,
+               r.exit_reasons_note
+                   || ' (or set register: {unlisted_exits: resignation} in governance/'
+                   || y.year || '.yaml)' as note
+        from core.years y, ingest.register_source r
+        where r.exit_reasons_note is not null
+          and not exists (
+              select 1 from ingest.governance_facts g
+              where g.year = y.year and g.key_path = 'register.unlisted_exits'
+                and g.value_text = 'resignation'
+          )
+        union all
+        select y.year, 'applications_refused', r.refusals_note
+        from core.years y, ingest.register_source r
+        where r.refusals_note is not null
+    ) n on n.year = m.year and n.section_column = m.section_column
 ),
 
 ordinary_assemblies as (
@@ -109,7 +138,7 @@ governance_values as (
 section_values as (
     select 'annex.membership_flows' as section_table, year, section_column,
            cast(value as double) as value, null::varchar as value_text,
-           null::varchar as qualifier, null::varchar as source, null::varchar as note
+           null::varchar as qualifier, null::varchar as source, note
     from membership
     union all
     select 'annex.general_assemblies', year, section_column, cast(value as double), null,
