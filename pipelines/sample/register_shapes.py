@@ -35,6 +35,7 @@ _HEADERS = {
         "gender": "Gender",
         "birthdate": "Birthdate",
         "lang": "Language",
+        "country": "Country/Country Code",
         "request_date": "Subscription date request",
         "request_type": "Type",
         "ordered_parts": "Number of Share",
@@ -61,6 +62,7 @@ _HEADERS = {
         "gender": "Genre",
         "birthdate": "Date de naissance",
         "lang": "Langue",
+        "country": "Pays/Code du pays",
         "request_date": "Date de la demande de souscription",
         "request_type": "Type",
         "ordered_parts": "Nombre de parts",
@@ -194,7 +196,8 @@ def to_odoo(out_dir: Path, lang: str = "en", side_files: bool = True) -> list[Pa
                          else {name_sql} end as {q(h["name"])},
                     {_case("gender", genders)} as {q(h["gender"])},
                     birthdate as {q(h["birthdate"])},
-                    {_case("lang", langs)} as {q(h["lang"])}
+                    {_case("lang", langs)} as {q(h["lang"])},
+                    country_id as {q(h["country"])}
                 from cooperators""",
                 folder / "res.partner.csv",
             )
