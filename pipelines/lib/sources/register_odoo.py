@@ -161,9 +161,7 @@ COLUMNS: dict[str, tuple[ShapeColumn, ...]] = {
             kind="date",
         ),
         ShapeColumn("lang", ("Language", "Langue", "Taal", "lang"), LANGUAGES),
-        ShapeColumn(
-            "country_id", ("Country/Country Code", "Pays/Code du pays", "country_id/code")
-        ),
+        ShapeColumn("country_id", ("Country/Country Code", "Pays/Code du pays", "country_id/code")),
     ),
     "subscription_requests": (
         ShapeColumn("id", _REQUEST_ID, {}, True, "odoo_id"),

@@ -9,6 +9,7 @@ naming the file, the row Excel shows and the column with its sheet.
 
 from __future__ import annotations
 
+import textwrap
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -419,6 +420,14 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+def _fit_to_page_width(sheet: object, landscape: bool) -> None:
+    """Printed (or turned into a PDF), a sheet is one page wide."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"  # type: ignore[attr-defined]
+    sheet.page_setup.fitToWidth = 1  # type: ignore[attr-defined]
+    sheet.page_setup.fitToHeight = 0  # type: ignore[attr-defined]
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[attr-defined]
+
+
 def write_workbook(
     path: Path,
     lang: str,
@@ -437,14 +446,19 @@ def write_workbook(
     book = Workbook(write_only=True)
     guide_name, guide_lines = _GUIDE[lang]
     guide = book.create_sheet(guide_name)
-    guide.column_dimensions["A"].width = 110
+    guide.column_dimensions["A"].width = 90
+    _fit_to_page_width(guide, landscape=False)
     for i, line in enumerate(guide_lines):
-        cell = WriteOnlyCell(guide, line)
-        if i == 0:
-            cell.font = Font(bold=True, size=14)
-        guide.append([cell])
+        # one printed line a row: a wrapped cell keeps one line's height in LibreOffice
+        for part in textwrap.wrap(line, 95) or [""]:
+            cell = WriteOnlyCell(guide, part)
+            if i == 0:
+                cell.font = Font(bold=True, size=14)
+            guide.append([cell])
     for key, (nl_name, fr_name, headers) in SHEETS.items():
         sheet = book.create_sheet(fr_name if french else nl_name)
+        _fit_to_page_width(sheet, landscape=True)
+        sheet.print_options.gridLines = True
         columns = list(headers.values())
         for i, header in enumerate(columns):
             label = header.fr if french else header.nl
