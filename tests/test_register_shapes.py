@@ -148,7 +148,8 @@ def test_workbook_reads_as_the_plain_files(tmp_path, lang):
         "select source_file, source_row from ingest.share_operations "
         "where register_number_operation = 1"
     ).fetchone()
-    assert row == ("register/register.xlsx", 3)
+    sheet = "Verrichtingen" if lang == "nl" else "Opérations"
+    assert row == (f"register/register.xlsx (sheet {sheet})", 3)
     assert results[1].rows_read == 9  # the total row is not data
 
 
@@ -212,7 +213,7 @@ def test_workbook_value_outside_its_list_names_file_sheet_row_and_column(tmp_pat
     with pytest.raises(ExportError) as error:
         load_workbook_register(con, path, raw, reuse=False)
     message = str(error.value)
-    assert "register/register.xlsx row 4, column 'Type (sheet Opérations)': not_allowed" in (
+    assert "register/register.xlsx (sheet Opérations) row 4, column 'Type': not_allowed" in (
         message
     )
 
@@ -313,3 +314,32 @@ def test_the_sample_in_every_shape_publishes_the_golden_membership_figures(
         files = con.execute("select distinct source_file from quality.ingest_files").fetchall()
     expected = "register/odoo/" if shape == "odoo" else "register/register.xlsx"
     assert any(re.match(expected, f) for (f,) in files), files
+
+
+def test_workbook_register_checks_name_file_sheet_and_row(settings):
+    """An unknown member and a member number given twice: the plain register's checks, their
+    listings naming the workbook, its sheet and the rows."""
+    write_workbook(
+        settings.raw_dir / "register" / "register.xlsx",
+        "nl",
+        {
+            "members": [
+                (1, "nee", "A B", "vrouw", None, "nl"),
+                (1, "nee", "C D", "man", None, "fr"),
+            ],
+            "operations": [
+                (1, "05/03/2024", "inschrijving", 1, None, "A", None, 2, None, 30, None),
+                (2, "06/03/2024", "inschrijving", 99, None, "A", None, 1, None, 30, None),
+            ],
+        },
+    )
+    outcome = build(settings)
+    assert not outcome.published
+    failed = {check.name: check.metadata.get("offenders", "") for check in outcome.failed_checks}
+    assert set(failed) == {"member_numbers_unique", "operation_members_known"}, failed
+    assert re.search(
+        r"register/register\.xlsx \(sheet Verrichtingen\) \|\s+4 \|\s+2 \| cooperator_register",
+        failed["operation_members_known"],
+    ), failed["operation_members_known"]
+    assert "register/register.xlsx (sheet Vennoten)" in failed["member_numbers_unique"]
+    assert "[3 4]" in failed["member_numbers_unique"]  # Excel rows 3 and 4

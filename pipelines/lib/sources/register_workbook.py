@@ -4,7 +4,7 @@ and the empty workbook `annex register-template` writes.
 Sheet names, headers and closed-set values are Dutch or French (either is read, whatever the
 template's language); title rows above the header, empty rows and a total row are not data;
 dates are Excel dates or `dd/mm/yyyy`. A value outside its list is the plain register's error,
-naming the file, the row Excel shows and the column with its sheet.
+naming the file and its sheet, the row Excel shows and the column.
 """
 
 from __future__ import annotations
@@ -278,9 +278,7 @@ def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) 
         where += (
             f" and coalesce({text('type')} {test} ({kinds}), {plain == 'subscription_requests'})"
         )
-    labels = {
-        target: f"{header} (sheet {sheet.name})" for target, (_, header) in sheet.found.items()
-    }
+    labels = {target: header for target, (_, header) in sheet.found.items()}
     if plain == "subscription_requests":
         labels = labels | {
             "ordered_parts": labels.get("quantity", "quantity"),
@@ -292,8 +290,9 @@ def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) 
             "request_date": labels.get("date", "date"),
             "state": labels.get("decision", "decision"),
         }
+    # the sheet is part of the file's name in lineage and messages: a row number needs it
     return StagedFile(
-        display,
+        f"{display} (sheet {sheet.name})",
         digest,
         f"select source_row, {selects} from {sheet.frame_name} where {where}",
         kind="an Excel sheet",
