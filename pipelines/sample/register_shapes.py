@@ -265,8 +265,9 @@ def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
     return con.execute(query).fetchall()
 
 
-def to_workbook(out_dir: Path, lang: str = "nl") -> list[Path]:
-    """Replace the plain snapshot under `out_dir/register/` by the register's workbook."""
+def to_workbook(out_dir: Path, lang: str = "nl", requests: bool = True) -> list[Path]:
+    """Replace the plain snapshot under `out_dir/register/` by the register's workbook
+    (`requests=False`: without its optional requests sheet)."""
     register = Path(out_dir) / "register"
     con = duckdb.connect()
     # sheet.header -> plain value -> the word in `lang`
@@ -365,7 +366,8 @@ def to_workbook(out_dir: Path, lang: str = "nl") -> list[Path]:
     wb.write_workbook(
         path,
         lang,
-        {"members": member_rows, "operations": operation_rows, "requests": request_rows},
+        {"members": member_rows, "operations": operation_rows}
+        | ({"requests": request_rows} if requests else {}),
         totals={"operations": ("quantity", total)},
     )
     for name in PLAIN:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import duckdb
@@ -364,7 +365,7 @@ def _staged(
     con: duckdb.DuckDBPyConnection,
     kind: str,
     path: Path,
-    digest: object,
+    digest: Future[str],
     raw_dir: Path,
     index: int,
     side: dict[str, str],
@@ -421,7 +422,7 @@ def _staged(
         labels["reason"] = f"reason ({side['exit_reasons']})"
     return StagedFile(
         display,
-        digest,  # type: ignore[arg-type]
+        digest,
         f"select o.rowid + 1 as source_row, {selects} from {raw} o{joins} order by o.rowid",
         row_number="source_row",
         column_labels=labels,
