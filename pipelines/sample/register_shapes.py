@@ -297,10 +297,14 @@ def to_workbook(out_dir: Path, lang: str = "nl", requests: bool = True) -> list[
                       partner_to_register_number, share_short_name, share_to_short_name,
                       quantity, quantity_to, share_unit_price, reason from share_operations""",
         )
-        offset = con.execute("select coalesce(max(id), 0) from subscription_requests").fetchone()[0]
-        requests = _rows(
-            con,
-            f"""select * from (
+        offset = con.execute(
+            "select coalesce(max(try_cast(id as bigint)), 0) from subscription_requests"
+        ).fetchone()[0]
+        request_list = []
+        if requests:  # the optional sheet
+            request_list = _rows(
+                con,
+                f"""select * from (
                 select id, date, type, cooperator_register_number, share_short_name,
                        ordered_parts,
                        case when state in ('done', 'paid', 'transfer') then 'accepted'
@@ -318,7 +322,7 @@ def to_workbook(out_dir: Path, lang: str = "nl", requests: bool = True) -> list[
                 -- an exclusion is the board's decision, not a member's request
                 where reason is distinct from 'exclusion'
             ) order by 2, 1""",
-        )
+            )
     finally:
         con.close()
 
@@ -360,7 +364,7 @@ def to_workbook(out_dir: Path, lang: str = "nl", requests: bool = True) -> list[
             w("requests", "Beslissing", decision),
             reason,
         )
-        for n, d, t, m, s, qty, decision, reason in requests
+        for n, d, t, m, s, qty, decision, reason in request_list
     ]
     path = register / WORKBOOK_NAME
     wb.write_workbook(
