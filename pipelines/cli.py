@@ -254,8 +254,29 @@ def cmd_sample_data(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    files = write_sample(out, scale=args.scale)
+    lang = args.odoo_lang if args.register == "odoo" else args.lang
+    files = write_sample(out, scale=args.scale, register_shape=args.register, register_lang=lang)
     print(f"Wrote {len(files)} sample exports (scale {args.scale}) under {out}")
+    return 0
+
+
+def cmd_register_template(args: argparse.Namespace) -> int:
+    from pipelines.lib.sources.register_workbook import write_workbook
+
+    out = Path(args.out).expanduser()
+    if out.exists() and not args.force:
+        print(
+            f"annex register-template: {out} exists; choose another file (--out FILE) or pass "
+            "--force to write over it",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        write_workbook(out, args.lang)
+    except OSError as exc:
+        print(f"annex register-template: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"Wrote the empty register workbook ({args.lang}) to {out}")
     return 0
 
 
@@ -381,7 +402,30 @@ def main(argv: list[str] | None = None) -> int:
         help="write even where the folder holds exports that are not the sample's (files of "
         "the same name are written over)",
     )
+    sample.add_argument(
+        "--register",
+        choices=("plain", "odoo", "xlsx"),
+        default="plain",
+        help="the register's shape: the four CSV files (default), Odoo's own export "
+        "(register/odoo/) or the register's workbook (register/register.xlsx)",
+    )
+    sample.add_argument(
+        "--odoo-lang", choices=("en", "fr", "nl"), default="en", help="labels of Odoo's export"
+    )
+    sample.add_argument(
+        "--lang", choices=("nl", "fr"), default="nl", help="language of the register's workbook"
+    )
     sample.set_defaults(func=cmd_sample_data)
+
+    template = commands.add_parser(
+        "register-template", help="write the empty workbook to keep the share register in"
+    )
+    template.add_argument("--lang", choices=("nl", "fr"), default="nl", help="its language")
+    template.add_argument(
+        "--out", default="register.xlsx", help="the file to write (default: register.xlsx)"
+    )
+    template.add_argument("--force", action="store_true", help="write over an existing file")
+    template.set_defaults(func=cmd_register_template)
 
     close = commands.add_parser(
         "close-year", help="freeze the published figures of a year (later builds keep them)"

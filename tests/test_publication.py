@@ -45,6 +45,8 @@ def test_failed_check_keeps_the_last_publication(settings):
     assert set(failed) == {"holdings_never_negative"}
     offenders = failed["holdings_never_negative"].metadata["offenders"]
     assert re.search(r"\|\s+4 \| 2024-02-02", offenders), offenders  # operation 4 named
+    # the file as it lies in raw/, with its snapshot suffix, and the row
+    assert re.search(r"register/share_operations_20250115\.csv \|\s+4 \|", offenders), offenders
     assert "correct their quantity" in failed["holdings_never_negative"].metadata["how_to_fix"]
     assert settings.publication_path.read_bytes() == before
 
@@ -57,6 +59,8 @@ def test_unknown_member_blocks_publication_and_cli_names_the_check(settings, cap
     printed = capsys.readouterr().out
     assert "✗ operation_members_known" in printed
     assert "not in cooperators.csv" in printed
+    # the file as it lies in raw/ (with its snapshot suffix) and the row of the operation
+    assert re.search(r"register/share_operations_20250115\.csv \|\s+4 \|", printed), printed
     assert "nothing was published" in printed
     assert not settings.publication_path.exists()
 

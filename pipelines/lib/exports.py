@@ -227,6 +227,9 @@ class StagedFile:
     # Given the records the reader returned, why they are not all the file holds (a sentence),
     # or None: the reader may give up on a record without a word (see `records_check`).
     verify_records: Callable[[int], str | None] | None = None
+    # How a message names a spec column in this file, when the file's header says it otherwise
+    # (a register kept in another shape: `Operation Type` for `type`).
+    column_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -913,6 +916,14 @@ def _constants(spec: ExportSpec, file: str) -> str:
     ).format(file=file)
 
 
+def _labelled(column: str, labels: dict[str, str]) -> str:
+    """SQL: the spec column name `column` as the file's header names it (`labels`)."""
+    if not labels:
+        return column
+    cases = " ".join(f"when {quote_literal(k)} then {quote_literal(v)}" for k, v in labels.items())
+    return f"case {column} {cases} else {column} end"
+
+
 def _digest(staged: StagedFile) -> str:
     return staged.sha256 if isinstance(staged.sha256, str) else staged.sha256.result()
 
@@ -992,7 +1003,8 @@ def load_export(
             _account_for_records(con, staged, stages[-1])
             select = _file_select(spec, staged, stages[-1], len(stages))
             con.execute(
-                f"insert into {issues} select source_file, source_row, issue.column_name, "
+                f"insert into {issues} select source_file, source_row, "
+                f"{_labelled('issue.column_name', staged.column_labels)}, "
                 f"issue.reason from (select source_file, source_row, unnest(_issues) as issue "
                 f"from ({select}) where _issues is not null)"
             )

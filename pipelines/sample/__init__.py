@@ -20,8 +20,16 @@ MARKER = ".sample.json"
 HAND_KEPT = ("governance", "narrative")
 
 
-def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
+def write_sample(
+    out_dir: Path,
+    scale: int = 1,
+    register_shape: str = "plain",
+    register_lang: str | None = None,
+) -> list[Path]:
     """Write every sample export under `out_dir` (created if needed); returns the files.
+
+    `register_shape`: the register as plain CSV files, as Odoo's own export (`odoo`, labels in
+    `register_lang` en, fr or nl) or as the register's workbook (`xlsx`, in nl or fr).
 
     Files of the same name are written over: callers that may hold real exports ask
     `foreign_files` first. A file an earlier sample wrote there (as it wrote it) that this one
@@ -33,6 +41,14 @@ def write_sample(out_dir: Path, scale: int = 1) -> list[Path]:
     # the vote files follow the register's membership timeline: build it once for both
     timeline = register.build_timeline(scale)
     files = register.write_register(out_dir, scale=scale, timeline=timeline)
+    if register_shape != "plain":
+        from pipelines.sample import register_shapes
+
+        files = (
+            register_shapes.to_odoo(out_dir, register_lang or "en")
+            if register_shape == "odoo"
+            else register_shapes.to_workbook(out_dir, register_lang or "nl")
+        )
     files += register.write_assemblies(out_dir, scale=scale, timeline=timeline)
     files += training.write_staff_training(out_dir, scale=scale)
     files += training.write_member_courses(out_dir, scale=scale)

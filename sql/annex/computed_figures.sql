@@ -18,10 +18,59 @@ columns:
   note_nl: The same in Dutch.
   note_fr: The same in French.
 */
-with membership as (
+with membership_values as (
     unpivot annex.membership_flows
     on columns(* exclude (year))
     into name section_column value value
+),
+
+-- a register that keeps no exit or refusal reason (Odoo without its side files): the figures
+-- that need them are NULL with a note, unless the year's governance file counts unlisted exits
+-- as resignations
+membership as (
+    select m.year, m.section_column,
+           case when n.note is null then m.value end as value, n.note, n.note_nl, n.note_fr
+    from membership_values m
+    left join (
+        select y.year, unnest([
+                   'exits_resignation', 'exits_exclusion', 'exits_death', 'exits_bankruptcy',
+                   'exits_winding_up'
+               ]) as section_column,
+               r.exit_reasons_note
+                   || ' (or set register: {unlisted_exits: resignation} in governance/'
+                   || y.year || '.yaml)' as note,
+               split_part(r.exit_reasons_note, ' ', 1)
+                   || ' ontbreekt: Odoo bewaart geen reden van uittreding (of zet '
+                   || 'register: {unlisted_exits: resignation} in governance/'
+                   || y.year || '.yaml)' as note_nl,
+               split_part(r.exit_reasons_note, ' ', 1)
+                   || ' manque : Odoo ne conserve aucun motif de sortie (ou indiquez '
+                   || 'register: {unlisted_exits: resignation} dans governance/'
+                   || y.year || '.yaml)' as note_fr
+        from core.years y, ingest.register_source r
+        where r.exit_reasons_note is not null
+          and not exists (
+              select 1 from ingest.governance_facts g
+              where g.year = y.year and g.key_path = 'register.unlisted_exits'
+                and g.value_text = 'resignation'
+          )
+        union all
+        select y.year, 'applications_refused', r.refusals_note,
+               case when r.refusals_note like '% is missing%'
+                   then split_part(r.refusals_note, ' ', 1)
+                        || ' ontbreekt: Odoo bewaart geen reden van weigering'
+                   else split_part(r.refusals_note, ' ', 1)
+                        || ' heeft geen blad Aanvragen: het register houdt geen aanvragen bij'
+               end,
+               case when r.refusals_note like '% is missing%'
+                   then split_part(r.refusals_note, ' ', 1)
+                        || ' manque : Odoo ne conserve aucun motif de refus'
+                   else split_part(r.refusals_note, ' ', 1)
+                        || ' n''a pas de feuille Demandes : le registre ne tient pas les demandes'
+               end
+        from core.years y, ingest.register_source r
+        where r.refusals_note is not null
+    ) n on n.year = m.year and n.section_column = m.section_column
 ),
 
 ordinary_assemblies as (
@@ -144,8 +193,7 @@ governance_values as (
 section_values as (
     select 'annex.membership_flows' as section_table, year, section_column,
            cast(value as double) as value, null::varchar as value_text,
-           null::varchar as qualifier, null::varchar as source, null::varchar as note,
-           null::varchar as note_nl, null::varchar as note_fr
+           null::varchar as qualifier, null::varchar as source, note, note_nl, note_fr
     from membership
     union all
     select 'annex.general_assemblies', year, section_column, cast(value as double), null,

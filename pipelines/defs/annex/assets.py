@@ -72,6 +72,8 @@ annex_models = sql_model_assets(
                 "annex.survey_responses",
                 "annex.survey_satisfaction",
                 "annex.governance_facts",
+                "ingest.register_source",
+                "ingest.governance_facts",
             ],
         ),
         Model(

@@ -1,4 +1,5 @@
-"""Share register: the newest snapshot of the four register files, into the ingestion layer."""
+"""Share register: the newest snapshot of the four register files (or Odoo's own export, or the
+register's workbook, turned into them), into the ingestion layer."""
 
 import dagster as dg
 
@@ -11,12 +12,21 @@ from pipelines.lib.sources.register import (
     MEMBER_KEYS_TABLE,
     REGISTER_FILES,
     REGISTER_SPECS,
-    choose_snapshot,
     key_changed,
     member_keys_version,
     refresh_member_keys,
 )
 from pipelines.lib.sources.register_checks import REGISTER_CHECKS
+from pipelines.lib.sources.register_odoo import load_odoo
+from pipelines.lib.sources.register_shapes import (
+    ODOO_FOLDER,
+    SHAPE_NAMES,
+    SOURCE_TABLE,
+    WORKBOOK_NAME,
+    find_register,
+    record_source,
+)
+from pipelines.lib.sources.register_workbook import load_workbook_register
 from pipelines.lib.versions import forget_version, is_current, record_version
 from pipelines.sample import sample_mix
 
@@ -38,7 +48,14 @@ from pipelines.sample import sample_mix
             group_name="register",
             kinds={"duckdb"},
             deps=[key_of("ingest.cooperators")],
-        )
+        ),
+        dg.AssetSpec(
+            key_of(SOURCE_TABLE),
+            description="Which shape of the register the build read, and why exit or refusal "
+            "reasons are unknown (Odoo keeps none).",
+            group_name="register",
+            kinds={"duckdb"},
+        ),
     ],
     check_specs=[check_spec(check) for check in REGISTER_CHECKS],
     name="register_snapshot",
@@ -52,30 +69,61 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
     if mixed:
         context.log.warning(mixed)
     folder = settings.raw_dir / "register"
-    snapshot = choose_snapshot(folder)
-    ignored = [path.name for path in snapshot.ignored]
+    source = find_register(folder, settings.raw_dir)
+    ignored = [path.name for path in source.ignored]
     if ignored:
         context.log.info(f"older register snapshots ignored: {', '.join(ignored)}")
-    expected = f"a register file ({', '.join(REGISTER_FILES)}: <name>.csv or <name>_YYYYMMDD.csv)"
-    listed = [*snapshot.files.values(), *snapshot.ignored]
+    expected = (
+        f"a register file ({', '.join(REGISTER_FILES)}: <name>.csv or <name>_YYYYMMDD.csv; "
+        f"or {ODOO_FOLDER}/*.csv, Odoo's own export; or {WORKBOOK_NAME})"
+    )
+    listed = [*source.files, *source.ignored]
     for warning in not_read(folder, listed, settings.raw_dir, expected):
         context.log.warning(warning)
+    context.log.info(f"register read from {SHAPE_NAMES[source.shape]}")
     with warehouse.connect() as con:
-        for name, spec in REGISTER_SPECS.items():
-            result = load_csv_export(
-                con,
-                spec,
-                [snapshot.files[name]],
-                settings.raw_dir,
-                reuse=warehouse.reuse_unchanged,
+        exits_note = refusals_note = None
+        if source.shape == "odoo":
+            results, exits_note, refusals_note = load_odoo(
+                con, source.files, settings.raw_dir, reuse=warehouse.reuse_unchanged
             )
+        elif source.shape == "workbook":
+            results, refusals_note = load_workbook_register(
+                con, source.files[0], settings.raw_dir, reuse=warehouse.reuse_unchanged
+            )
+        else:
+            by_name = {
+                path.name.split(".")[0].removesuffix(f"_{source.stamp}"): path
+                for path in source.files
+            }
+            results = [
+                load_csv_export(
+                    con,
+                    spec,
+                    [by_name[name]],
+                    settings.raw_dir,
+                    reuse=warehouse.reuse_unchanged,
+                )
+                for name, spec in REGISTER_SPECS.items()
+            ]
+        for result in results:
             yield export_materialization(
                 con,
                 result,
                 log=context.log,
-                snapshot=snapshot.stamp or "unsuffixed",
+                register_shape=source.shape,
+                snapshot=source.stamp or "unsuffixed",
                 ignored_snapshot_files=", ".join(ignored) or "none",
             )
+        files = sorted({name for result in results for name in result.files})
+        record_source(con, source.shape, files, exits_note, refusals_note)
+        for note in (exits_note, refusals_note):
+            if note:
+                context.log.warning(f"{note}: the figures that need it are left empty")
+        yield dg.MaterializeResult(
+            asset_key=key_of(SOURCE_TABLE),
+            metadata={"shape": source.shape, "files": ", ".join(files)},
+        )
         # the pseudonyms follow from the members and the key: versioned by both (versions.py),
         # and kept when neither changed
         version = member_keys_version(con)

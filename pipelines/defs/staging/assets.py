@@ -11,8 +11,8 @@ HOLDINGS_NEVER_NEGATIVE = SqlCheck(
     name="holdings_never_negative",
     description="No operation takes a member's holding of a share class below zero.",
     query="""
-        select m.operation_no, m.operation_date, m.holding_a, m.holding_b, m.holding_c,
-               o.source_row
+        select o.source_file, o.source_row, m.operation_no, m.operation_date, m.holding_a,
+               m.holding_b, m.holding_c
         from staging.member_operations m
         join ingest.share_operations o on o.register_number_operation = m.operation_no
         where least(m.holding_a, m.holding_b, m.holding_c) < 0

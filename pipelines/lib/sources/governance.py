@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -166,6 +167,18 @@ class Autonomy(_Strict):
     agreements_limiting_autonomy: bool | None = None
 
 
+class RegisterSettings(_Strict):
+    """How to read a register that keeps no exit reason (Odoo): `unlisted_exits: resignation`
+    counts every exit by sell-back the side file does not list as a resignation."""
+
+    unlisted_exits: Literal["resignation"] | None = None
+
+
+# `register` is the file's key; it shadows only ABCMeta.register, a class-level method that
+# no instance uses, so pydantic's warning about it is silenced here
+warnings.filterwarnings("ignore", 'Field name "register" in "GovernanceFacts" shadows')
+
+
 class GovernanceFacts(_Strict):
     """The whole file. Every section is optional; `year` is required."""
 
@@ -179,6 +192,7 @@ class GovernanceFacts(_Strict):
     cooperation: Cooperation | None = None
     statutes: Statutes | None = None
     autonomy: Autonomy | None = None
+    register: RegisterSettings | None = None
 
     @model_validator(mode="after")
     def _one_ordinary_assembly(self) -> GovernanceFacts:

@@ -115,14 +115,15 @@ REGISTER_CHECKS = [
         table="ingest.share_operations",
         name="operation_members_known",
         description="Every operation names members (and transfer receivers) of cooperators.csv.",
+        # the file as it lies in raw/ (with its snapshot suffix) and the row name each offender
         query="""
-            select o.register_number_operation, o.source_row,
+            select o.source_file, o.source_row, o.register_number_operation,
                    'cooperator_register_number' as unknown_column
             from ingest.share_operations o
             anti join ingest.cooperators c
                 on c.cooperator_register_number = o.cooperator_register_number
             union all
-            select o.register_number_operation, o.source_row,
+            select o.source_file, o.source_row, o.register_number_operation,
                    'partner_to_register_number' as unknown_column
             from ingest.share_operations o
             anti join ingest.cooperators c
@@ -130,8 +131,9 @@ REGISTER_CHECKS = [
             where o.partner_to_register_number is not null
             order by register_number_operation, unknown_column
         """,
-        fix="The operations listed name a member that is not in cooperators.csv: export both "
-        "files from the same snapshot, or add the member.",
+        fix="The operations listed (file and row) name a member that is not in cooperators.csv "
+        "(or Odoo's export of the members, or the sheet Vennoten): export both from the same "
+        "snapshot, or add the member.",
         passes_quickly=operations_name_known_members,
     ),
 ]
