@@ -41,7 +41,8 @@ from pipelines.lib.outputs.formatting import (
     format_number,
     format_percent,
 )
-from pipelines.lib.outputs.markdown import escape_text, to_html
+from pipelines.lib.outputs.inert import markdown_text
+from pipelines.lib.outputs.markdown import to_html
 from pipelines.lib.outputs.narrative import MARKER, Narrative, fill, read_narrative
 from pipelines.lib.outputs.templating import environment
 
@@ -250,7 +251,7 @@ class Governance:
     def text(self, key: str) -> str:
         """A text fact, escaped (a name as the secretariat wrote it)."""
         text = self.facts.get(key, (None, None, None))[1]
-        return escape_text(text) if text is not None else MISSING[self.lang]
+        return markdown_text(text) if text is not None else MISSING[self.lang]
 
     def flag(self, key: str) -> bool | None:
         text = self.facts.get(key, (None, None, None))[1]

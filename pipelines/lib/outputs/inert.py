@@ -16,9 +16,10 @@ from typing import Any
 # OWASP's rule for CSV injection: a cell starting with one of these is read as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-# CommonMark's inline syntax: emphasis, code, links, images, autolinks, raw HTML, entities, and
-# the pipe that ends a table cell.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~#])")
+# CommonMark's inline syntax anywhere (emphasis, code, links, images, raw HTML, entities, the
+# pipe that ends a table cell; `:` too, as a viewer's autolinking reads `http://`), and what
+# would start a list, heading or formula at the start of the text
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|&~#:])|^([-+=@])")
 
 
 def csv_text(value: object) -> object:
@@ -82,7 +83,7 @@ def markdown_text(value: object) -> str:
     backslash (no live link, image, code or HTML), line breaks as spaces."""
     text = "" if value is None else str(value)
     text = re.sub(r"\s*[\r\n]+\s*", " ", text)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match[0], text)
 
 
 def code_span(value: object) -> str:

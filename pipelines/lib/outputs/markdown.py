@@ -96,17 +96,6 @@ def to_html(markdown: str, image: ImageRenderer = _default_image) -> str:
     return parser.renderer.render(kept, parser.options, {})
 
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!|~:&])|^([-+=@#])")
-
-
-def escape_text(value: object) -> str:
-    """A text from an input (a governance name) as inert Markdown: every punctuation mark that
-    Markdown (or a viewer's autolinking) could read is escaped, so `[x](https://...)`, `<b>`
-    or `=HYPERLINK(...)` shows as written and never becomes a link or markup."""
-    text = "" if value is None else " ".join(str(value).split())
-    return _MARKDOWN_PUNCTUATION.sub(lambda match: "\\" + match[0], text)
-
-
 def table_cell(value: object) -> str:
     """A value made safe for a Markdown table cell: inert text (`inert.markdown_text`)."""
     return markdown_text(value)
