@@ -1,9 +1,13 @@
 """Write, audit, publish: the checked working database becomes `coop.duckdb`, atomically."""
 
+from pathlib import Path
+
 import dagster as dg
+import duckdb
 
 from pipelines.lib.assets import key_of
 from pipelines.lib.config import SQL_DIR
+from pipelines.lib.outputs.narrative import unknown_references
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.versions import recorded_versions
 from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publication_manifest, publish
@@ -30,6 +34,7 @@ PUBLISHED_MODELS = sorted(
 def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     settings = warehouse.settings
     with warehouse.connect() as con:
+        check_narrative_references(con, settings.raw_dir)
         # tables whose version the last publication holds are kept from it (not with --reread)
         versions = recorded_versions(con) if warehouse.reuse_unchanged else None
         tables = publish(con, settings, versions=versions)
@@ -49,3 +54,18 @@ def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
             "tables_kept": len(kept),
         }
     )
+
+
+def check_narrative_references(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
+    """The author's text (`narrative/`) may name only figures and facts the build computed: an
+    unknown one stops the build here, before the publication is replaced."""
+    rows = con.sql(
+        "select year, figure_id from annex.figures union all "
+        "select year, 'governance.' || key_path from annex.governance_facts"
+    ).fetchall()
+    known = set(rows)
+    problems = unknown_references(raw_dir, lambda year, ref: ref == "year" or (year, ref) in known)
+    if problems:
+        raise dg.Failure(
+            description="\n".join(problems) + "\n(the last publication is left in place)"
+        )

@@ -215,3 +215,31 @@ def init_year(raw_dir: Path, year: int) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+def unknown_references(raw_dir: Path, known: Callable[[int, str], bool]) -> list[str]:
+    """Every reference of the author's files that `known(year, id)` does not know, as the error
+    the document would stop on (file, line, id), and every file that cannot be split into
+    sections: checked before publication, so that a bad reference leaves the last one in place."""
+    problems = []
+    folder = raw_dir / FOLDER
+    if not folder.is_dir():
+        return problems
+    for path in sorted(folder.glob("*.md")):
+        match = re.fullmatch(r"(\d{4})\.(nl|fr)\.md", path.name)
+        if match is None:
+            continue
+        year = int(match[1])
+        try:
+            narrative = read_narrative(raw_dir, year, match[2])  # type: ignore[arg-type]
+        except NarrativeError as error:
+            problems.append(str(error))
+            continue
+        if narrative is None:
+            continue
+        for section in narrative.sections:
+            try:
+                fill(narrative, section, lambda ref, year=year: "" if known(year, ref) else None)
+            except NarrativeError as error:
+                problems.append(str(error))
+    return problems
