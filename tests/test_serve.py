@@ -210,3 +210,22 @@ def test_a_run_the_service_left_in_progress_is_marked_failed_an_annex_build_is_n
         assert instance.get_run_by_id(launched.run_id).status == dg.DagsterRunStatus.FAILURE
         assert instance.get_run_by_id(in_process.run_id).status == dg.DagsterRunStatus.STARTED
         assert fail_interrupted_runs() == []
+
+
+def test_annex_build_with_dagster_home_makes_it_a_service_instance_telemetry_off(
+    tmp_path, monkeypatch
+):
+    from pipelines.lib.build import _instance
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    said: list[str] = []
+    instance = _instance(said.append)
+    try:
+        assert not instance.telemetry_enabled
+        assert said and said[0].startswith("instance configuration written: ")
+    finally:
+        instance.dispose()
+    monkeypatch.delenv("DAGSTER_HOME")
+    ephemeral = _instance(said.append)
+    assert ephemeral.is_ephemeral

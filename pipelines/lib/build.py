@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -124,6 +125,19 @@ def _exports_changed(settings: Settings) -> bool:
 PLAIN_ERRORS = ("ExportError", "WarehouseFolderError")
 
 
+def _instance(progress: Progress) -> dg.DagsterInstance:
+    """With DAGSTER_HOME set, the service's instance (CLI builds appear in the UI's run history
+    too), made a service instance first when it has no configuration (telemetry off)."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    from pipelines.serve import prepare_instance
+
+    for line in prepare_instance(Path(home).expanduser()):
+        progress(line)
+    return dg.DagsterInstance.get()
+
+
 def run_build(
     settings: Settings | None = None,
     progress: Progress = print,
@@ -150,11 +164,7 @@ def run_build(
         result = job.execute_in_process(
             run_config={"loggers": {"progress": {}}},
             # with DAGSTER_HOME set, CLI builds appear in the UI's run history too
-            instance=(
-                dg.DagsterInstance.get()
-                if os.environ.get("DAGSTER_HOME")
-                else dg.DagsterInstance.ephemeral()
-            ),
+            instance=_instance(progress),
             raise_on_error=False,
             resources={
                 "warehouse": Warehouse(
