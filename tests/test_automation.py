@@ -19,15 +19,15 @@ def test_a_hand_edited_governance_or_narrative_file_is_no_real_export_beside_the
     governance = next((out / "governance").glob("*.yaml"))
     governance.write_text(governance.read_text() + "\n# corrected by the secretariat\n")
     (out / "governance" / "2025.yaml").write_text("year: 2025\n")
-    (out / "narrative").mkdir()
+    (out / "narrative").mkdir(exist_ok=True)
     (out / "narrative" / "2024.nl.md").write_text("## p2.ethics_committee\nTekst.\n")
     assert sample_mix(out) is None
-    real = out / "training" / "hr_trainings_2025.csv"
+    real = out / "training" / "member_courses_2025.csv"
     real.write_text("x\n")
     said = sample_mix(out)
     assert said is not None
     assert (
-        "with 1 file that is not the sample's as it wrote it (training/hr_trainings_2025.csv)"
+        "with 1 file that is not the sample's as it wrote it (training/member_courses_2025.csv)"
         in said
     )
     real.unlink()
@@ -97,7 +97,8 @@ def test_an_export_removed_since_the_last_build_is_a_change(settings):
 def test_a_folder_put_back_as_it_was_builds_again(settings):
     """The sensor's runs carry no run key: Dagster would drop a request whose key it has seen."""
     sensor = defs().resolve_sensor_def("raw_exports_changed")
-    export = settings.raw_dir / "register.csv"
+    export = settings.raw_dir / "register" / "cooperators.csv"  # an export by folder and name
+    export.parent.mkdir(exist_ok=True)
     export.write_text("cooperator_register_number\n1\n")
     _aged(export)
     first = sensor(dg.build_sensor_context(cursor=None))
@@ -112,7 +113,8 @@ def test_an_empty_raw_folder_starts_no_build(settings):
     assert empty.skip_reason.skip_message == (
         f"no export in {settings.raw_dir} (docs/raw-exports.md)"
     )
-    export = settings.raw_dir / "register.csv"
+    export = settings.raw_dir / "register" / "cooperators.csv"  # an export by folder and name
+    export.parent.mkdir(exist_ok=True)
     export.write_text("cooperator_register_number\n1\n")
     _aged(export)
     assert len(sensor(dg.build_sensor_context(cursor=empty.cursor)).run_requests) == 1
