@@ -70,6 +70,8 @@ def english_leaks(text: str) -> list[str]:
 def html_text_of(page: str) -> str:
     """What a reader sees of an HTML page: no style, no tags (images and their data too)."""
     page = re.sub(r"<style.*?</style>", " ", page, flags=re.DOTALL)
+    page = page.replace("<wbr>", "")  # a line-break opportunity inside an identifier
+    page = re.sub(r"<code>.*?</code>", " ", page, flags=re.DOTALL)  # as a Markdown code span
     return re.sub(r"<[^>]+>", " ", page)
 
 
