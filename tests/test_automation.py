@@ -6,6 +6,7 @@ import os
 import time
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.automation import QUIET_SECONDS
@@ -118,3 +119,34 @@ def test_an_empty_raw_folder_starts_no_build(settings):
     export.write_text("cooperator_register_number\n1\n")
     _aged(export)
     assert len(sensor(dg.build_sensor_context(cursor=empty.cursor)).run_requests) == 1
+
+
+def test_the_authors_text_or_template_changed_is_a_change_to_build(settings):
+    """narrative/ is no export (no sample mix), but the build reads it: a change starts one."""
+    from pipelines.defs.automation import raw_state
+
+    export = settings.raw_dir / "assembly" / "ga_2024-06-18.csv"
+    export.parent.mkdir()
+    export.write_text("member_number\n1\n")
+    before = raw_state(settings)[0]
+    folder = settings.raw_dir / "narrative"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not the annex's text")
+    assert raw_state(settings)[0] == before
+    (folder / "2024.nl.md").write_text("## introduction\nTekst.\n")
+    with_text = raw_state(settings)[0]
+    assert with_text != before
+    (folder / "template.docx").write_bytes(b"PK")
+    assert raw_state(settings)[0] not in (before, with_text)
+
+
+def test_the_authors_text_linked_out_of_the_raw_folder_is_an_error(settings, tmp_path):
+    from pipelines.lib.outputs.narrative import NarrativeError, read_narrative
+
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("## introduction\nTekst.\n")
+    folder = settings.raw_dir / "narrative"
+    folder.mkdir()
+    (folder / "2024.nl.md").symlink_to(outside)
+    with pytest.raises(NarrativeError, match=r"2024\.nl\.md: is a link to a file outside"):
+        read_narrative(settings.raw_dir, 2024, "nl")

@@ -8,7 +8,7 @@ import dagster as dg
 
 from pipelines.alerts import send_alert
 from pipelines.lib.config import Settings
-from pipelines.lib.rawfiles import candidate_files
+from pipelines.lib.rawfiles import author_files, candidate_files
 from pipelines.lib.run_alerts import BUILD_JOBS, meant_to_publish, published, run_alert
 
 annex_build = dg.define_asset_job(
@@ -37,7 +37,7 @@ def raw_state(settings: Settings) -> tuple[str, float | None]:
     nothing the build reads, so they neither start a build nor hold one back."""
     digest = hashlib.sha256()
     newest: float | None = None
-    for path in sorted(candidate_files(settings.raw_dir)):
+    for path in sorted([*candidate_files(settings.raw_dir), *author_files(settings.raw_dir)]):
         stat = path.stat()
         digest.update(
             f"{path.relative_to(settings.raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
@@ -57,7 +57,7 @@ def built_since_last_change(settings: Settings) -> bool:
     if not settings.raw_dir.is_dir():
         return False
     changed = [settings.raw_dir.stat().st_mtime]
-    for path in candidate_files(settings.raw_dir):
+    for path in [*candidate_files(settings.raw_dir), *author_files(settings.raw_dir)]:
         stat = path.stat()
         changed += [stat.st_mtime, stat.st_ctime, path.parent.stat().st_mtime]
     return max(changed) < published

@@ -69,6 +69,28 @@ def candidate_files(raw_dir: Path) -> Iterator[Path]:
                 yield path
 
 
+# The author's own files beside the exports: read by the build (a change starts one), but no
+# export (never part of the sample mix, never hashed as an export)
+AUTHOR_NAMES: dict[str, re.Pattern[str]] = {
+    "narrative": re.compile(r"\d{4}\.(nl|fr)\.md|template\.docx"),
+}
+
+
+def author_files(raw_dir: Path) -> Iterator[Path]:
+    """The author's text and Word template under `raw_dir`, as `candidate_files` finds exports:
+    named as they are, regular files inside the raw folder, nothing else looked at."""
+    root = raw_dir.resolve()
+    for folder, pattern in AUTHOR_NAMES.items():
+        for entry in _entries(raw_dir / folder):
+            path = Path(entry.path)
+            if (
+                not never_an_export(entry.name)
+                and pattern.fullmatch(entry.name)
+                and check_export(path, root) is None
+            ):
+                yield path
+
+
 def check_export(path: Path, raw_root: Path) -> str | None:
     """Why the export file `path` cannot be read (a sentence), or None. `raw_root` is the raw
     folder, resolved: a link to a file inside it is read, one leading out of it is not, nor is

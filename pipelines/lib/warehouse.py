@@ -1,8 +1,9 @@
 """The one way to touch the warehouse: connections, the SQL model runner, comments, publication.
 
 DuckDB allows one writer per file across processes, so:
-- the build writes a private working database (`.build/work.duckdb`) through short-lived
-  connections, all in the build's own process, under a lock that keeps builds from overlapping;
+- the build writes a private working database (`work.duckdb` in `$ANNEX_WORK_DIR`) through
+  short-lived connections, all in the build's own process, under a lock that keeps builds
+  from overlapping;
 - readers only ever open the publication (`coop.duckdb`) read-only;
 - publication copies the publishable schemas into a staging file on the same filesystem, in a
   storage format DuckDB 1.5 still reads, checkpoints it and renames it over the old one: a reader

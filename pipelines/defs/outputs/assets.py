@@ -19,9 +19,10 @@ import dagster as dg
 from pipelines.lib.config import Settings
 from pipelines.lib.hashing import file_sha256
 from pipelines.lib.outputs import charts as chart_lib
-from pipelines.lib.outputs import dictionary, draft, narrative, tables, word
+from pipelines.lib.outputs import dictionary, draft, tables, word
 from pipelines.lib.outputs.data import AnnexData, load_annex_data
 from pipelines.lib.outputs.manifest import Manifest, data_digests, output_key
+from pipelines.lib.rawfiles import author_files
 from pipelines.lib.resources import Warehouse
 
 PUBLICATION = dg.AssetKey(["publish", "coop_duckdb"])
@@ -213,8 +214,7 @@ def _pdf_browser() -> str | None:
 
 def _draft_depends_on(settings: Settings) -> tuple[str, ...]:
     """The author's text and Word template (their bytes), and whether a PDF can be printed."""
-    folder = settings.raw_dir / narrative.FOLDER
-    texts = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    texts = [path for path in author_files(settings.raw_dir) if path.suffix == ".md"]
     template = word.template_path(settings.raw_dir)
     return (
         *(f"{path.name}:{file_sha256(path)}" for path in texts),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.lib.outputs.formatting import LANGS, Lang
+from pipelines.lib.rawfiles import check_export
 
 FOLDER = "narrative"
 
@@ -83,6 +84,8 @@ def read_narrative(raw_dir: Path, year: int, lang: Lang) -> Narrative | None:
     if not path.is_file():
         return None
     display = f"{FOLDER}/{path.name}"
+    if (problem := check_export(path, raw_dir.resolve())) is not None:
+        raise NarrativeError(f"{display}: {problem}")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

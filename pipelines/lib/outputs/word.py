@@ -12,13 +12,13 @@ The PDF is the HTML page printed by the Chromium-family browser the charts use.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.lib.atomic import atomic_path
 from pipelines.lib.outputs.formatting import Lang
 from pipelines.lib.outputs.narrative import FOLDER, MARKER
 
@@ -217,16 +217,17 @@ def write_docx(markdown: str, path: Path, draft_dir: Path, lang: Lang, template:
     document.core_properties.title = markdown.splitlines()[0].lstrip("# ").strip()
     document.core_properties.language = {"nl": "nl-BE", "fr": "fr-BE"}[lang]
     _Writer(document, draft_dir, lang).write(parse(markdown))
-    temporary = path.with_name(f".{path.name}.tmp")
-    document.save(str(temporary))
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        document.save(str(temporary))
     return path
 
 
 def write_pdf(html_path: Path, pdf_path: Path, browser: str) -> Path:
     """The HTML page printed to PDF by `browser` (headless, no header or footer)."""
-    with tempfile.TemporaryDirectory(prefix="annex-pdf-") as profile:
-        temporary = pdf_path.with_name(f".{pdf_path.name}.tmp")
+    with (
+        tempfile.TemporaryDirectory(prefix="annex-pdf-") as profile,
+        atomic_path(pdf_path) as temporary,
+    ):
         command = [
             browser,
             "--headless",
@@ -240,5 +241,4 @@ def write_pdf(html_path: Path, pdf_path: Path, browser: str) -> Path:
         subprocess.run(command, capture_output=True, timeout=PDF_SECONDS, check=False)
         if not temporary.is_file() or temporary.stat().st_size == 0:
             raise OSError(f"{browser} wrote no PDF for {html_path.name}")
-        os.replace(temporary, pdf_path)
     return pdf_path
