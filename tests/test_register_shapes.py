@@ -343,3 +343,23 @@ def test_workbook_register_checks_name_file_sheet_and_row(settings):
     ), failed["operation_members_known"]
     assert "register/register.xlsx (sheet Vennoten)" in failed["member_numbers_unique"]
     assert "[3 4]" in failed["member_numbers_unique"]  # Excel rows 3 and 4
+
+
+@pytest.mark.parametrize(
+    "name", ["subscription.register.csv", "exit_reasons.csv", "export [1].csv"]
+)
+def test_a_record_the_reader_drops_in_an_odoo_file_is_an_error_naming_it(tmp_path, name):
+    """Odoo's files are accounted for as the plain ones are (every record, a literal name)."""
+    raw = tmp_path / "raw"
+    small_register().write(raw)
+    register_shapes.to_odoo(raw, "en")
+    folder = raw / "register" / "odoo"
+    if name == "export [1].csv":  # `[` would make DuckDB read a pattern
+        (folder / "subscription.register.csv").rename(folder / name)
+    path = folder / name
+    with open(path, "ab") as handle:
+        handle.write(b"\x01" * (33 << 20))  # DuckDB's reader drops it without a word
+    con = duckdb.connect()
+    with pytest.raises(ExportError) as error:
+        load_odoo(con, find_register(raw / "register", raw).files, raw, reuse=False)
+    assert str(error.value).startswith(f"register/odoo/{name}: the reader returned "), error.value

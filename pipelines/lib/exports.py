@@ -433,7 +433,7 @@ def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
 
 
 def records_check(
-    path: Path, readable: tuple[Path, str], spec: ExportSpec
+    path: Path, readable: tuple[Path, str], delimiter: str
 ) -> Callable[[int], str | None]:
     """`StagedFile.verify_records` of a CSV: the records DuckDB's reader returned must be all
     the file holds. DuckDB drops a record longer than it allows (a 1 GB line, binary junk after
@@ -447,7 +447,7 @@ def records_check(
         quick = counted.result()
         if quick is None or quick == read:
             return None
-        exact = _exact_records(*readable, spec.delimiter)
+        exact = _exact_records(*readable, delimiter)
         if exact == read:
             return None
         holds = f"holds {exact} records" if exact is not None else "holds more"
@@ -582,7 +582,7 @@ def _csv_file(
         display,
         sha256,
         f"select {texts} from {csv_reader_sql(readable, header, spec)}",
-        verify_records=records_check(path, readable, spec),
+        verify_records=records_check(path, readable, spec.delimiter),
         typed_rows=(
             f"select {values} from {csv_reader_sql(readable, header, spec, by_reader)}"
             if by_reader

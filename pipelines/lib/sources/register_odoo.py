@@ -13,7 +13,7 @@ number, equal in the modules); the first column of that label is read.
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -25,8 +25,10 @@ from pipelines.lib.exports import (
     LoadResult,
     StagedFile,
     display_name,
+    literal_path,
     load_export,
     reader_error,
+    records_check,
 )
 from pipelines.lib.sources.register import REGISTER_SPECS, SELL_BACK_REASONS
 from pipelines.lib.sources.register_shapes import (
@@ -36,7 +38,12 @@ from pipelines.lib.sources.register_shapes import (
     cell_sql,
     locate,
 )
-from pipelines.lib.warehouse import insertion_order, quote_identifier, quote_literal
+from pipelines.lib.warehouse import (
+    insertion_order,
+    quote_identifier,
+    quote_literal,
+    scratch_folder,
+)
 
 _MEMBER_PARENTS = ("Cooperator", "Coopérateur", "Coöperant", "partner_id")
 _RECEIVER_PARENTS = ("Transfered to", "Transféré à", "partner_id_to")
@@ -297,20 +304,28 @@ def classify(files: Sequence[Path], raw_dir: Path) -> tuple[dict[str, list[Path]
 
 
 def _read_all_text(
-    con: duckdb.DuckDBPyConnection, path: Path, width: int, table: str, display: str
-) -> None:
-    """The file's records, every field as text, into temp table `table` in file order."""
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    width: int,
+    table: str,
+    display: str,
+    scratch: Path,
+) -> Callable[[int], str | None]:
+    """The file's records, every field as text, into temp table `table` in file order (the
+    file's name taken literally). Returns the check that they are all the file holds."""
+    readable = literal_path(path, scratch)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     try:
         with insertion_order(con):
             con.execute(
                 f"create or replace temp table {table} as select * from read_csv("
-                f"{quote_literal(str(path))}, header = true, auto_detect = false, delim = ',', "
+                f"{quote_literal(str(readable))}, header = true, auto_detect = false, delim = ',', "
                 "quote = '\"', escape = '\"', encoding = 'utf-8', strict_mode = true, "
                 f"columns = {{{columns}}})"
             )
     except duckdb.Error as exc:
         raise ExportError(f"{display}: cannot be read as CSV: {reader_error(exc)}") from None
+    return records_check(path, (readable, "utf-8"), ",")
 
 
 def _side_file(
@@ -320,6 +335,7 @@ def _side_file(
     key: str,
     table: str,
     reasons: dict[str, str] | None,
+    scratch: Path,
 ) -> str:
     """Read side file `path` (`key,reason`) into temp table `table` (key, reason); an
     unreadable key, an unknown reason or a key given twice is an error naming the row."""
@@ -328,7 +344,10 @@ def _side_file(
     for name in (key, "reason"):
         if name not in header:
             raise ExportError(f"{display}: required column {name!r} is missing from the header")
-    _read_all_text(con, path, len(header), f"{table}_raw", display)
+    verify = _read_all_text(con, path, len(header), f"{table}_raw", display, scratch)
+    (read,) = con.execute(f"select count(*) from {table}_raw").fetchone()
+    if (short := verify(read)) is not None:
+        raise ExportError(f"{display}: {short}")
     k, r = f"c{header.index(key)}", f"c{header.index('reason')}"
     value = f"nullif(trim({r}), '')"
     if reasons:
@@ -370,6 +389,7 @@ def _staged(
     index: int,
     side: dict[str, str],
     warnings: list[str],
+    scratch: Path,
 ) -> StagedFile:
     """One export file as the plain file's text columns, with its own row numbers."""
     display = display_name(path, raw_dir)
@@ -383,7 +403,7 @@ def _staged(
         if name not in known and name
     )
     raw = f"_odoo_{kind}_{index}"
-    _read_all_text(con, path, len(header), raw, display)
+    verify = _read_all_text(con, path, len(header), raw, display, scratch)
     spec = REGISTER_SPECS[kind]
     by_target = {c.target: c for c in columns}
     texts: dict[str, str] = {}
@@ -426,6 +446,7 @@ def _staged(
         f"select o.rowid + 1 as source_row, {selects} from {raw} o{joins} order by o.rowid",
         row_number="source_row",
         column_labels=labels,
+        verify_records=verify,
     )
 
 
@@ -440,42 +461,44 @@ def load_odoo(
     why the exit and refusal reasons are unknown (None when a side file gives them)."""
     by_kind, side_files = classify(files, raw_dir)
     side: dict[str, str] = {}
-    if EXIT_REASONS_FILE in side_files:
-        side["exit_reasons"] = _side_file(
-            con,
-            side_files[EXIT_REASONS_FILE],
-            raw_dir,
-            "operation",
-            "_odoo_exit_reasons",
-            EXIT_REASONS,
-        )
-    if REFUSALS_FILE in side_files:
-        side["refusals"] = _side_file(
-            con, side_files[REFUSALS_FILE], raw_dir, "request", "_odoo_refusals", None
-        )
     results = []
-    registered: list[str] = []
-    try:
-        for kind, spec in REGISTER_SPECS.items():
-            paths = by_kind[kind]
-            extra = (
-                [side_files[EXIT_REASONS_FILE]]
-                if kind == "share_operations" and "exit_reasons" in side
-                else []
+    with scratch_folder(con) as scratch:
+        if EXIT_REASONS_FILE in side_files:
+            side["exit_reasons"] = _side_file(
+                con,
+                side_files[EXIT_REASONS_FILE],
+                raw_dir,
+                "operation",
+                "_odoo_exit_reasons",
+                EXIT_REASONS,
+                scratch,
             )
-            if kind == "subscription_requests" and "refusals" in side:
-                extra = [side_files[REFUSALS_FILE]]
-            inputs = ExportInputs.of([*paths, *extra], raw_dir, "odoo")
-            warnings: list[str] = []
-            staged = (
-                _staged(con, kind, path, digest, raw_dir, i, side, warnings)
-                for i, (path, digest) in enumerate(zip(paths, inputs.digests, strict=False))
+        if REFUSALS_FILE in side_files:
+            side["refusals"] = _side_file(
+                con, side_files[REFUSALS_FILE], raw_dir, "request", "_odoo_refusals", None, scratch
             )
-            registered.extend(f"_odoo_{kind}_{i}" for i in range(len(paths)))
-            results.append(load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse))
-    finally:
-        for table in [*registered, "_odoo_exit_reasons", "_odoo_refusals"]:
-            con.execute(f"drop table if exists {table}")
+        registered: list[str] = []
+        try:
+            for kind, spec in REGISTER_SPECS.items():
+                paths = by_kind[kind]
+                extra = (
+                    [side_files[EXIT_REASONS_FILE]]
+                    if kind == "share_operations" and "exit_reasons" in side
+                    else []
+                )
+                if kind == "subscription_requests" and "refusals" in side:
+                    extra = [side_files[REFUSALS_FILE]]
+                inputs = ExportInputs.of([*paths, *extra], raw_dir, "odoo")
+                warnings: list[str] = []
+                staged = (
+                    _staged(con, kind, path, digest, raw_dir, i, side, warnings, scratch)
+                    for i, (path, digest) in enumerate(zip(paths, inputs.digests, strict=False))
+                )
+                registered.extend(f"_odoo_{kind}_{i}" for i in range(len(paths)))
+                results.append(load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse))
+        finally:
+            for table in [*registered, "_odoo_exit_reasons", "_odoo_refusals"]:
+                con.execute(f"drop table if exists {table}")
     exits_note = (
         None
         if "exit_reasons" in side

@@ -249,7 +249,7 @@ def _responses_file(
         display,
         sha256,
         f"select {', '.join(texts)} from {reader}",
-        verify_records=records_check(path, readable, spec),
+        verify_records=records_check(path, readable, spec.delimiter),
     )
 
 
