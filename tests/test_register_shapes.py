@@ -363,3 +363,24 @@ def test_a_record_the_reader_drops_in_an_odoo_file_is_an_error_naming_it(tmp_pat
     with pytest.raises(ExportError) as error:
         load_odoo(con, find_register(raw / "register", raw).files, raw, reuse=False)
     assert str(error.value).startswith(f"register/odoo/{name}: the reader returned "), error.value
+
+
+def test_odoo_files_are_listed_as_the_raw_folders_rules_name_them(tmp_path):
+    raw = tmp_path / "raw"
+    small_register().write(raw)
+    register_shapes.to_odoo(raw, "en")
+    folder = raw / "register" / "odoo"
+    (folder / "._subscription.register.csv").write_bytes(b"\x00\x05\x16\x07")  # macOS metadata
+    (folder / "res.partner.csv").rename(folder / "res.partner.CSV")
+    source = find_register(raw / "register", raw)
+    assert sorted(p.name for p in source.files) == sorted(
+        ["exit_reasons.csv", "refusals.csv", "res.partner.CSV", "subscription.register.csv",
+         "subscription.request.csv", "operation.request.csv"]
+    )  # fmt: skip
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("x\n")
+    (folder / "linked.csv").symlink_to(outside)
+    with pytest.raises(
+        ExportError, match=r"register/odoo/linked\.csv: is a link to a file outside"
+    ):
+        find_register(raw / "register", raw)

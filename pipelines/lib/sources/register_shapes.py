@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.exports import ExportError, display_name, trimmed
+from pipelines.lib.rawfiles import is_export_name, require_export
 from pipelines.lib.sources.register import _SNAPSHOT_FILE, REGISTER_FILES, choose_snapshot
 from pipelines.lib.warehouse import quote_literal, set_comments
 
@@ -72,7 +73,15 @@ def find_register(register_dir: Path, raw_dir: Path) -> RegisterSource:
             and match["name"] in REGISTER_FILES
         ]
     odoo_dir = register_dir / ODOO_FOLDER
-    odoo = sorted(p for p in odoo_dir.glob("*.csv") if p.is_file()) if odoo_dir.is_dir() else []
+    # Odoo's files as the raw folder's rules name them (any case of `.csv`, no hidden or lock
+    # file), each checked before any is opened: a link out of the raw folder is an error
+    odoo = [
+        p
+        for p in (sorted(odoo_dir.iterdir()) if odoo_dir.is_dir() else [])
+        if is_export_name(f"register/{ODOO_FOLDER}/{p.name}") and not p.is_dir()
+    ]
+    for path in odoo:
+        require_export(path, raw_dir, display_name(path, raw_dir))
     workbook = register_dir / WORKBOOK_NAME
     found = {
         "plain": plain,
