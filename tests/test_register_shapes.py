@@ -384,3 +384,14 @@ def test_odoo_files_are_listed_as_the_raw_folders_rules_name_them(tmp_path):
         ExportError, match=r"register/odoo/linked\.csv: is a link to a file outside"
     ):
         find_register(raw / "register", raw)
+
+
+def test_an_odoo_header_of_one_huge_line_is_an_error_read_with_bounded_memory(tmp_path):
+    raw = tmp_path / "raw"
+    small_register().write(raw)
+    register_shapes.to_odoo(raw, "en")
+    (raw / "register" / "odoo" / "res.partner.csv").write_bytes(b'"Name' + b"x" * (3 << 20))
+    with pytest.raises(
+        ExportError, match=r"^register/odoo/res\.partner\.csv: the header \(row 1\)"
+    ):
+        load_odoo(duckdb.connect(), find_register(raw / "register", raw).files, raw, reuse=False)

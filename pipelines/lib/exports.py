@@ -405,9 +405,17 @@ csv.field_size_limit(MAX_LINE_BYTES)  # the csv module's default (128 KiB) is be
 
 
 def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
-    """The header record of a CSV, or an ExportError naming the file. At most
-    MAX_HEADER_BYTES are read: a header line of a gigabyte is an error, not a gigabyte held."""
-    encoding = "utf-8-sig" if spec.encoding.lower().startswith("utf-8") else spec.encoding
+    """The header record of a CSV, or an ExportError naming the file."""
+    cells = header_cells(path, spec.encoding, spec.delimiter, display)
+    return _header_names(cells, display)
+
+
+def header_cells(path: Path, encoding: str, delimiter: str, display: str) -> list[str]:
+    """The cells of a CSV's header record as written, or an ExportError naming the file. At
+    most MAX_HEADER_BYTES are read: a header line of a gigabyte is an error, not a gigabyte
+    held."""
+    declared = encoding
+    encoding = "utf-8-sig" if encoding.lower().startswith("utf-8") else encoding
     problem = None
     header: list[str] | None = None
     with open(path, "rb") as handle:
@@ -421,15 +429,15 @@ def read_header(path: Path, spec: ExportSpec, display: str) -> list[str]:
         try:
             text = line.decode(encoding)
         except UnicodeDecodeError as exc:
-            problem = f"not valid {spec.encoding} ({exc.reason})"
+            problem = f"not valid {declared} ({exc.reason})"
         else:
             try:
-                header = next(csv.reader([text], delimiter=spec.delimiter), None)
+                header = next(csv.reader([text], delimiter=delimiter), None)
             except csv.Error:
                 problem = "the header (row 1) is not valid CSV (a quoted name left open?)"
     if problem is not None:  # raised outside the except blocks: no chained context to report
         raise ExportError(f"{display}: {problem}")
-    return _header_names(header or [], display)
+    return header or []
 
 
 def records_check(

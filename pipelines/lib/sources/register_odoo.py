@@ -12,7 +12,6 @@ number, equal in the modules); the first column of that label is read.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -25,6 +24,7 @@ from pipelines.lib.exports import (
     LoadResult,
     StagedFile,
     display_name,
+    header_cells,
     literal_path,
     load_export,
     reader_error,
@@ -260,12 +260,7 @@ def _odoo_id(text: str) -> str:
 
 def csv_header(path: Path, display: str) -> list[str]:
     """The header of an Odoo CSV (duplicates allowed: two fields may share a label)."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), None)
-    except UnicodeDecodeError as exc:
-        raise ExportError(f"{display}: not valid utf-8 ({exc.reason})") from None
-    names = [cell.strip() for cell in header or []]
+    names = [cell.strip() for cell in header_cells(path, "utf-8", ",", display)]
     if not any(names):
         raise ExportError(f"{display}: the file is empty (no header row)")
     return names
