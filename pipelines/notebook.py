@@ -228,6 +228,15 @@ LABELS: dict[str, dict[str, str]] = {
     "reason.not_allowed": {"nl": "Niet toegelaten waarde", "fr": "Valeur non admise"},
     "reason.out_of_range": {"nl": "Waarde buiten bereik", "fr": "Valeur hors limites"},
     "reason.bad_answer_code": {"nl": "Ongeldige antwoordcode", "fr": "Code de réponse invalide"},
+    "reason.not_positive": {"nl": "Geen positief aantal uren", "fr": "Nombre d'heures non positif"},
+    "reason.unknown_training": {
+        "nl": "Opleiding niet in de lijst van het werkboek",
+        "fr": "Formation absente de la liste du classeur",
+    },
+    "reason.outside_scale": {
+        "nl": "Antwoordcode buiten de schaal van de vraag",
+        "fr": "Code de réponse hors de l'échelle de la question",
+    },
     "reason.end_before_start": {
         "nl": "Einddatum vóór begindatum",
         "fr": "Date de fin avant la date de début",

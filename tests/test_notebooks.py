@@ -579,3 +579,24 @@ def test_annex_notebooks_starts_jupyterlab_that_opens_notebooks_with_a_double_cl
         except subprocess.TimeoutExpired:
             server.kill()
             raise
+
+
+def test_every_quarantine_reason_a_reader_gives_has_words_in_the_notebooks():
+    """A reason code (`outside_scale`) never shows as a code in a notebook's chart."""
+    import ast
+    from pathlib import Path
+
+    from pipelines.notebook import LABELS
+
+    reasons = {
+        node.args[2].value
+        for path in Path("pipelines/lib/sources").glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "RowRule"
+        and len(node.args) == 3
+        and isinstance(node.args[2], ast.Constant)
+    }
+    assert {"not_positive", "unknown_training", "outside_scale"} <= reasons  # the scan sees them
+    missing = sorted(r for r in reasons if f"reason.{r}" not in LABELS)
+    assert not missing, missing
