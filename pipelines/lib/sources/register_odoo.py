@@ -36,6 +36,7 @@ from pipelines.lib.sources.register_shapes import (
     REFUSALS_FILE,
     ShapeColumn,
     cell_sql,
+    company_name_only,
     locate,
 )
 from pipelines.lib.warehouse import (
@@ -410,10 +411,8 @@ def _staged(
         text = cell_sql(f"o.c{found[column.name][0]}", shape, odoo=True)
         texts[column.name] = _odoo_id(text) if shape.kind == "odoo_id" else text
     joins = ""
-    if kind == "cooperators":  # a company's name only: persons' names are never needed
-        texts["company_name"] = (
-            f"case when {texts['is_company']} = 'True' then {texts['company_name']} end"
-        )
+    if kind == "cooperators":
+        texts["company_name"] = company_name_only(texts)
     if kind == "share_operations":
         # a sell-back the side file does not list: a withdrawal, a resignation when it takes
         # the member's last share (whether that reading is right is said by the figures' notes)

@@ -106,6 +106,12 @@ def find_register(register_dir: Path, raw_dir: Path) -> RegisterSource:
     return RegisterSource("plain", list(snapshot.files.values()), snapshot.stamp, snapshot.ignored)
 
 
+def company_name_only(texts: dict[str, str]) -> str:
+    """The members' name column of another shape: a company's name only (persons' names are
+    never needed, so never read past the header), from the shape's `is_company` and name."""
+    return f"case when {texts['is_company']} = 'True' then {texts['company_name']} end"
+
+
 def cell_sql(cell: str, column: ShapeColumn, odoo: bool) -> str:
     """SQL: the plain text of a cell for `column` (trimmed, NULL when empty)."""
     text = trimmed(cell)

@@ -27,7 +27,12 @@ from pipelines.lib.exports import (
     sheet_frame,
 )
 from pipelines.lib.sources.register import REGISTER_SPECS
-from pipelines.lib.sources.register_shapes import ShapeColumn, cell_sql, locate
+from pipelines.lib.sources.register_shapes import (
+    ShapeColumn,
+    cell_sql,
+    company_name_only,
+    locate,
+)
 from pipelines.lib.warehouse import quote_identifier
 
 # How far down a title may push the header row.
@@ -243,10 +248,8 @@ def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) 
     for target in texts:
         texts[target] = text(target)
     decision = text("decision")
-    if plain == "cooperators":  # a company's name only: persons' names are never needed
-        texts["company_name"] = (
-            f"case when {texts['is_company']} = 'True' then {text('company_name')} end"
-        )
+    if plain == "cooperators":
+        texts["company_name"] = company_name_only(texts)
     elif plain in ("subscription_requests", "operation_requests"):
         if plain == "subscription_requests":
             texts["ordered_parts"] = text("quantity")
