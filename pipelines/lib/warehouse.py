@@ -37,7 +37,7 @@ from pipelines.lib.config import SQL_DIR, Settings
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
 # The storage format DuckDB 1.5 clients (DBeaver, older CLIs) can still open.
 PUBLICATION_STORAGE_VERSION = "v1.5.0"
-# Every data check's last outcome (written by pipelines/lib/assets.py, published).
+# Every data check's last outcome (written by pipelines/lib/models.py, published).
 CHECK_RESULTS_TABLE = "quality.check_results"
 
 
