@@ -92,10 +92,11 @@ def evaluate_check(con: duckdb.DuckDBPyConnection, check: Check) -> dg.AssetChec
     )
 
 
-def check_specs(tables: Iterable[str], *, made_here: Iterable[str] = ()) -> list[dg.AssetCheckSpec]:
-    """The specs of the checks of `tables` (their check files); a check's other tables are its
-    extra dependencies, but for those its own step makes (`made_here`)."""
-    inside = set(tables) | set(made_here)
+def check_specs(tables: Iterable[str]) -> list[dg.AssetCheckSpec]:
+    """The specs of the checks of `tables` (their check files), for the step that makes those
+    tables; the other tables a check reads are its extra dependencies."""
+    tables = list(tables)
+    inside = set(tables)
     return [
         dg.AssetCheckSpec(
             check.name,
