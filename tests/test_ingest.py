@@ -12,6 +12,7 @@ from pipelines.lib import hashing
 from pipelines.lib.build import run_build
 from pipelines.lib.exports import ExportError, load_csv_export, reader_error
 from pipelines.lib.hashing import file_sha256
+from pipelines.lib.models import passes_quickly
 from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import (
@@ -21,7 +22,7 @@ from pipelines.lib.sources.register import (
     key_changed,
     refresh_member_keys,
 )
-from pipelines.lib.sources.register_checks import all_distinct, operations_name_known_members
+from pipelines.lib.sqlfiles import checks_of
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
 from tests.helpers import build, query
@@ -344,10 +345,12 @@ def test_pseudonyms_are_stored_uncompressed_and_an_older_tables_hashed_again(set
     ],
 )
 def test_distinct_numbers_are_proven_by_a_bitmap(con, values, distinct):
-    con.execute("create table t (n bigint)")
+    con.execute("create schema ingest")
+    con.execute("create table ingest.cooperators (cooperator_register_number bigint)")
     for value in values:
-        con.execute("insert into t values (?)", [value])
-    assert all_distinct("t", "n")(con) is distinct
+        con.execute("insert into ingest.cooperators values (?)", [value])
+    (unique,) = checks_of("ingest.cooperators")
+    assert passes_quickly(con, unique) is distinct
 
 
 def test_lineage_names_each_rows_file_and_hash(settings, con):
@@ -390,7 +393,8 @@ def test_known_members_are_proven_by_a_bitmap(con, member, receiver, known):
         "?::bigint as partner_to_register_number",
         [member, receiver],
     )
-    assert operations_name_known_members(con) is known
+    known_members = {c.name: c for c in checks_of("ingest.share_operations")}
+    assert passes_quickly(con, known_members["operation_members_known"]) is known
 
 
 # --- a table made from unchanged files by unchanged code is kept ---------------------------------

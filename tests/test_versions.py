@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import re
 
-import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import definitions
-from pipelines.lib import assets as asset_lib
+from pipelines.lib import models as model_lib
 from pipelines.lib import versions
 from pipelines.lib.build import run_build
 from pipelines.lib.config import SQL_DIR
-from pipelines.lib.warehouse import SqlModel, sql_model
+from pipelines.lib.warehouse import SqlModel
 from tests.builders import Register
 from tests.helpers import figures
 
 YEAR = 2024
-
-
-def test_every_model_declares_the_tables_it_reads():
-    """The asset graph orders the models and the versions follow the tables a query names:
-    both must agree. A model may declare more only for what its checks read."""
-    graph = definitions.defs().resolve_asset_graph()
-    checked = {check.asset_key for check in graph.asset_check_keys}
-    for path in sorted(SQL_DIR.rglob("*.sql")):
-        model = sql_model(path.relative_to(SQL_DIR).as_posix())
-        node = graph.get(dg.AssetKey(model.qualified_name.split(".")))
-        declared = {".".join(key.path) for key in node.parent_keys}
-        read = versions.referenced_tables(model.query) - {model.qualified_name}
-        assert read <= declared, (model.qualified_name, read - declared)
-        if declared - read:  # what the model's checks read
-            assert node.key in checked, (model.qualified_name, declared - read)
 
 
 def test_tables_read_are_found_outside_comments_and_literals():
@@ -142,17 +125,17 @@ def test_models_are_kept_until_what_they_read_changes(settings):
 def test_a_model_that_failed_is_made_again(settings, monkeypatch):
     _register().write(settings.raw_dir)
     _build(settings)
-    run_model = asset_lib.run_model
+    run_model = model_lib.run_model
 
     def failing(con, model):
         run_model(con, model)  # the table is written, then the step fails
         if model.qualified_name == "staging.member_spells":
             raise RuntimeError("stopped half-way")
 
-    monkeypatch.setattr(asset_lib, "run_model", failing)
+    monkeypatch.setattr(model_lib, "run_model", failing)
     outcome = run_build(settings, progress=lambda _line: None, outputs=False, reread_exports=True)
     assert not outcome.published and "stopped half-way" in " ".join(outcome.errors)
-    monkeypatch.setattr(asset_lib, "run_model", run_model)
+    monkeypatch.setattr(model_lib, "run_model", run_model)
     made = _build(settings)
     assert made["staging/member_spells"] == ""  # not taken for the finished one
     assert made["staging/member_operations"] == KEPT

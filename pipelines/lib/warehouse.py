@@ -37,7 +37,7 @@ from pipelines.lib.config import SQL_DIR, Settings
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
 # The storage format DuckDB 1.5 clients (DBeaver, older CLIs) can still open.
 PUBLICATION_STORAGE_VERSION = "v1.5.0"
-# Every data check's last outcome (written by pipelines/lib/assets.py, published).
+# Every data check's last outcome (written by pipelines/lib/models.py, published).
 CHECK_RESULTS_TABLE = "quality.check_results"
 
 
@@ -289,8 +289,9 @@ def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 class SqlModel:
     """One file under sql/: `sql/<schema>/<table>.sql` holds the select that makes the table.
 
-    A leading `/* ... */` block is YAML: `description` (the table comment) and `columns`
-    (column comments), so that the documentation lives beside the query.
+    A leading `/* ... */` block is YAML: `group` (the Dagster group), `description` (the table
+    comment) and `columns` (column comments), so that the documentation lives beside the query
+    (sql/README.md).
     """
 
     path: Path
@@ -337,14 +338,6 @@ class SqlModel:
         """`materialized: view` in the doc block: a view (a cheap filter over a large table
         that is read once or twice) instead of a table."""
         return self.doc.get("materialized", "table") == "view"
-
-
-def sql_model(relative: str) -> SqlModel:
-    """The model at `sql/<relative>` (e.g. `core/member_spells.sql`)."""
-    path = SQL_DIR / relative
-    if not path.exists():
-        raise FileNotFoundError(f"no SQL model at {path}")
-    return SqlModel(path)
 
 
 def quote_literal(text: str) -> str:

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Every figure of the annex as computed from the current exports, one row per figure and year,
   from the first to the last year with data. A figure that cannot be computed for a year is a

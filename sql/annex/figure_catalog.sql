@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Every figure the annex publishes: its id, unit, Dutch and French label and definition, and the
   section table and column it is read from. annex.figures has one row per figure in this catalog and year.

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Revisions of closed years: every frozen figure for which the current exports give another
   value (or none). The published figure (annex.figures) stays the frozen value; this table says

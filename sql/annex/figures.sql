@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Every figure of the annex, one row per figure and year, from the first to the last year with
   data: the figures of annex.computed_figures, except for closed years, whose figures are the

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 2 of the annex: every general assembly, who voted and the turnout. Voters are the
   distinct members (the member represented, for a proxy) who were members on the eve of the

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principles 2, 5 and 6 of the annex: the facts the secretariat keeps by hand in
   governance/YYYY.yaml (no system exports them), one row per fact and year, as validated. A

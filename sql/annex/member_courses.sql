@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 5 of the annex: courses for members and the public per year, in total and by target
   audience. A session counts when at least one registered person was present; participants are
@@ -63,37 +64,33 @@ filled as (
     select g.year, g.audience, g.position,
            coalesce(c.sessions, 0) as sessions, coalesce(c.participants, 0) as participants,
            coalesce(c.people, 0) as people, coalesce(c.registrations, 0) as registrations,
-           coalesce(c.sessions_without_attendance, 0) as sessions_without_attendance,
-           g.audience <> 'all' and coalesce(c.people, 0) < 10 as small
+           coalesce(c.sessions_without_attendance, 0) as sessions_without_attendance
     from grid g
     left join cells c using (year, audience)
 ),
 
 ranked as (
     select *,
-           count(*) filter (where small) over (partition by year) as small_cells,
-           row_number() over (
-               partition by year, audience = 'all', small order by people, position
-           ) as rank_among_kind
+           suppress_small(people, audience = 'all', year, (people, position)) as suppression
     from filled
 ),
 
 flagged as (
     select *,
            case
-               when small then 'suppressed: fewer than 10 people'
-               when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'suppressed: with the total it would reveal a cell of fewer than 10 people'
+               when suppression = 'small' then format('suppressed: fewer than {} people', small_cell_limit())
+               when suppression = 'complement'
+                   then format('suppressed: with the total it would reveal a cell of fewer than {} people', small_cell_limit())
            end as note,
            case
-               when small then 'niet gepubliceerd: minder dan 10 personen'
-               when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan 10 personen onthullen'
+               when suppression = 'small' then format('niet gepubliceerd: minder dan {} personen', small_cell_limit())
+               when suppression = 'complement'
+                   then format('niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan {} personen onthullen', small_cell_limit())
            end as note_nl,
            case
-               when small then 'non publié : moins de 10 personnes'
-               when audience <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'non publié : avec le total, cette case révélerait une case de moins de 10 personnes'
+               when suppression = 'small' then format('non publié : moins de {} personnes', small_cell_limit())
+               when suppression = 'complement'
+                   then format('non publié : avec le total, cette case révélerait une case de moins de {} personnes', small_cell_limit())
            end as note_fr
     from ranked
 )

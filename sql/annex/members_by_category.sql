@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 2 of the annex: members on 31 December of each year by category (the statutes
   define the categories by share class).

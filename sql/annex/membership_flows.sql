@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 1 and 2 of the annex: members at the start and end of each year, who joined (a
   membership spell starting in the year, comebacks included), who left and why, applications

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 5 of the annex: trainings of the support staff per year (the year of the start
   date), in total, by type and by gender. A training counts when someone took part; hours are
@@ -62,37 +63,35 @@ grid as (
 filled as (
     select g.year, g.breakdown, g.category, g.position,
            coalesce(c.trainings, 0) as trainings, coalesce(c.participants, 0) as participants,
-           coalesce(c.hours, 0) as hours,
-           g.breakdown <> 'total' and coalesce(c.participants, 0) < 10 as small
+           coalesce(c.hours, 0) as hours
     from grid g
     left join cells c using (year, breakdown, category)
 ),
 
 ranked as (
     select *,
-           count(*) filter (where small) over (partition by year, breakdown) as small_cells,
-           row_number() over (
-               partition by year, breakdown, small order by participants, position
-           ) as rank_among_kind
+           suppress_small(
+               participants, breakdown = 'total', (year, breakdown), (participants, position)
+           ) as suppression
     from filled
 ),
 
 flagged as (
     select *,
            case
-               when small then 'suppressed: fewer than 10 people'
-               when small_cells = 1 and rank_among_kind = 1
-                   then 'suppressed: with the total it would reveal a cell of fewer than 10 people'
+               when suppression = 'small' then format('suppressed: fewer than {} people', small_cell_limit())
+               when suppression = 'complement'
+                   then format('suppressed: with the total it would reveal a cell of fewer than {} people', small_cell_limit())
            end as note,
            case
-               when small then 'niet gepubliceerd: minder dan 10 personen'
-               when small_cells = 1 and rank_among_kind = 1
-                   then 'niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan 10 personen onthullen'
+               when suppression = 'small' then format('niet gepubliceerd: minder dan {} personen', small_cell_limit())
+               when suppression = 'complement'
+                   then format('niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan {} personen onthullen', small_cell_limit())
            end as note_nl,
            case
-               when small then 'non publié : moins de 10 personnes'
-               when small_cells = 1 and rank_among_kind = 1
-                   then 'non publié : avec le total, cette case révélerait une case de moins de 10 personnes'
+               when suppression = 'small' then format('non publié : moins de {} personnes', small_cell_limit())
+               when suppression = 'complement'
+                   then format('non publié : avec le total, cette case révélerait une case de moins de {} personnes', small_cell_limit())
            end as note_fr
     from ranked
 )

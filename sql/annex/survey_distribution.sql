@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 2 of the annex: how the complete responses of each survey answered each question
   (likert5 and single-choice questions; free-text answers are never read). Likert answers: A1
@@ -88,16 +89,19 @@ select s.survey_id, s.year, s.is_survey_of_year, f.column_name as question_colum
                                             || ' ([^,)]+)', 1), ''),
            f.answer_code
        ) as answer_fr,
-       case when s.complete_responses >= 10 then f.answers end as answers,
-       case when s.complete_responses >= 10
+       case when not is_small(s.complete_responses) then f.answers end as answers,
+       case when not is_small(s.complete_responses)
            then f.answers / nullif(sum(f.answers) over (partition by s.survey_id, f.column_name), 0)
        end as share,
        s.complete_responses as responses,
-       s.complete_responses < 10 as suppressed,
-       case when s.complete_responses < 10 then 'suppressed: fewer than 10 responses' end as note,
-       case when s.complete_responses < 10 then 'niet gepubliceerd: minder dan 10 antwoorden' end
+       is_small(s.complete_responses) as suppressed,
+       case when is_small(s.complete_responses)
+           then format('suppressed: fewer than {} responses', small_cell_limit()) end as note,
+       case when is_small(s.complete_responses)
+           then format('niet gepubliceerd: minder dan {} antwoorden', small_cell_limit()) end
            as note_nl,
-       case when s.complete_responses < 10 then 'non publié : moins de 10 réponses' end as note_fr
+       case when is_small(s.complete_responses)
+           then format('non publié : moins de {} réponses', small_cell_limit()) end as note_fr
 from filled f
 join core.surveys s using (survey_id)
 left join likert_labels l

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 2 of the annex: how many members answered each member survey. Only complete
   responses (with a submit date) count; the response rate divides them by the members on the

@@ -1,4 +1,5 @@
 /*
+group: annex
 description: >
   Principle 2 of the annex: satisfaction per theme of each survey's likert5 questions, over
   complete responses, for all respondents and by language and by the answer to each
@@ -77,13 +78,12 @@ stats as (
 
 ranked as (
     select c.*, coalesce(s.respondents, 0) as respondents, coalesce(s.answers, 0) as answers,
-           s.satisfaction_mean, s.top2box, coalesce(s.respondents, 0) < 10 as small,
-           count(*) filter (where coalesce(s.respondents, 0) < 10)
-               over (partition by c.survey_id, c.theme, c.breakdown) as small_cells,
-           row_number() over (
-               partition by c.survey_id, c.theme, c.breakdown, coalesce(s.respondents, 0) < 10
-               order by coalesce(s.respondents, 0), c.group_value
-           ) as rank_among_kind
+           s.satisfaction_mean, s.top2box,
+           -- the breakdown `all` is one group: nothing to reveal by complement there
+           suppress_small(
+               s.respondents, false, (c.survey_id, c.theme, c.breakdown),
+               (coalesce(s.respondents, 0), c.group_value)
+           ) as suppression
     from cells c
     left join stats s using (survey_id, theme, breakdown, group_value)
 ),
@@ -91,22 +91,28 @@ ranked as (
 flagged as (
     select *,
            case
-               when small then 'suppressed: fewer than 10 responses'
-               when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'suppressed: with the total it would reveal a group of fewer than '
-                        || '10 responses'
+               when suppression = 'small' then format('suppressed: fewer than {} responses', small_cell_limit())
+               when suppression = 'complement'
+                   then format(
+                       'suppressed: with the total it would reveal a group of fewer than {} '
+                       || 'responses', small_cell_limit()
+                   )
            end as note,
            case
-               when small then 'niet gepubliceerd: minder dan 10 antwoorden'
-               when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'niet gepubliceerd: samen met het totaal zou deze groep een groep van '
-                        || 'minder dan 10 antwoorden onthullen'
+               when suppression = 'small' then format('niet gepubliceerd: minder dan {} antwoorden', small_cell_limit())
+               when suppression = 'complement'
+                   then format(
+                       'niet gepubliceerd: samen met het totaal zou deze groep een groep van '
+                       || 'minder dan {} antwoorden onthullen', small_cell_limit()
+                   )
            end as note_nl,
            case
-               when small then 'non publié : moins de 10 réponses'
-               when breakdown <> 'all' and small_cells = 1 and rank_among_kind = 1
-                   then 'non publié : avec le total, ce groupe révélerait un groupe de moins de '
-                        || '10 réponses'
+               when suppression = 'small' then format('non publié : moins de {} réponses', small_cell_limit())
+               when suppression = 'complement'
+                   then format(
+                       'non publié : avec le total, ce groupe révélerait un groupe de moins de '
+                       || '{} réponses', small_cell_limit()
+                   )
            end as note_fr
     from ranked
 )

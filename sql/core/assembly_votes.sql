@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Every vote row of every assembly, classified: counted (the member's first row, a member on
   the eve of the assembly), duplicate_vote (a further row of the same member, counted once) or

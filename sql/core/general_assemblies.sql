@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   The general assemblies: those with a vote file, and those the governance files list. The
   ordinary assembly of a year is the one the year's governance file lists with kind ordinary;

@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Members on each reference date (see core.reference_dates) by category: members are counted
   after every operation dated on or before the date; the category is the share class held, or

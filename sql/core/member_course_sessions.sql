@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Every course session of the booking tool once, with its registrations: a registration
   exported twice counts once, and counts as present when any of its rows says présent. A

@@ -1,4 +1,5 @@
 /*
+group: core
 materialized: view  # published as a table; in the working database a view saves a copy
 description: >
   Membership spells, by pseudonym: a spell starts at the operation that takes a member's total

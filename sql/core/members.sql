@@ -1,4 +1,5 @@
 /*
+group: core
 materialized: view  # published as a table; in the working database a view saves a copy
 description: >
   Every member ever registered, by pseudonym, with the attributes the annex may break figures

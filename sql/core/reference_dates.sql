@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   The dates on which the annex counts members: every 31 December (including the one before the
   first year), the eve of every general assembly, and the date of the first complete response

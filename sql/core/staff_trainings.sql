@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Every staff training once (a training listed identically in two HR workbooks counts once),
   with the year it counts in (the year of its start date, whatever file lists it) and its

@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Every member survey found (a responses file with its codebook), and which one is the survey of
   its year: the only survey whose id starts with the year, or with several the one named by

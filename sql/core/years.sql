@@ -1,4 +1,5 @@
 /*
+group: core
 description: >
   Every year from the first to the last year with any data: each figure gets a row for each.
   Data: register operations and requests, assembly votes, staff trainings (start dates), course

@@ -1,4 +1,5 @@
 /*
+group: staging
 description: >
   (Private: keyed by member number, never published.) Every operation seen from each member it
   concerns, in the register's order (date, then operation number): the shares it adds or removes

@@ -1,4 +1,5 @@
 /*
+group: staging
 description: >
   (Private: keyed by member number, never published.) Membership spells: a spell starts at the
   operation that takes a member's total holding from zero to more than zero (a subscription or a

@@ -1,4 +1,5 @@
 /*
+group: staging
 materialized: view
 description: >
   (Private: keyed by member number, never published.) Membership and category of each member

@@ -8,5 +8,5 @@
 - `dictionary`: the data dictionary of the publication; `markdown`: the Markdown-to-HTML step.
 - `manifest`: which outputs can keep their files (made from the same content last time).
 
-The Dagster assets are in pipelines/defs/outputs; closing a year is pipelines/lib/freeze.py.
+The Dagster assets are in pipelines/defs/outputs.py; closing a year is pipelines/lib/freeze.py.
 """

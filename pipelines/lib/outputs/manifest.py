@@ -41,7 +41,7 @@ LIBRARIES = (
 )  # fmt: skip
 _OUTPUTS_CODE = Path(__file__).resolve().parent
 # the assets that call the writers (pipelines/defs/outputs) belong to the writing code too
-_OUTPUT_ASSETS = _OUTPUTS_CODE.parents[1] / "defs" / "outputs" / "assets.py"
+_OUTPUT_ASSETS = _OUTPUTS_CODE.parents[1] / "defs" / "outputs.py"
 
 
 def _version(library: str) -> str:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.assets import SqlCheck
 from pipelines.lib.exports import (
     Column,
     ExportError,
@@ -308,8 +307,3 @@ def load_surveys(
         "survey response(s) (survey, id) exported twice with different contents",
     )
     return codebooks, responses, warnings + codebooks.warnings
-
-
-# An answer outside the likert5 scale is quarantined (`outside_scale`, see `responses_spec`):
-# no blocking check is left on the responses.
-SURVEY_CHECKS: list[SqlCheck] = []

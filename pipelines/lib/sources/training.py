@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.assets import SqlCheck
 from pipelines.lib.exports import (
     EXCEL_DATE_SQL,
     Column,
@@ -216,8 +215,3 @@ def check_course_duplicates(con: duckdb.DuckDBPyConnection) -> None:
         ["title", "session_date", "audience"],
         "registration(s) (id_session, id_participant) exported twice with different contents",
     )
-
-
-# A participation naming no listed training, or of zero or negative hours, is quarantined
-# (STAFF_PARTICIPATIONS' rules): no blocking check is left on the workbooks.
-STAFF_TRAINING_CHECKS: list[SqlCheck] = []

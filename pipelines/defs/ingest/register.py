@@ -3,9 +3,10 @@ register's workbook, turned into them), into the ingestion layer."""
 
 import dagster as dg
 
-from pipelines.lib.assets import check_spec, evaluate_check, export_materialization, key_of
+from pipelines.lib.assets import export_materialization, key_of
 from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
+from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources import raw_folder_strays
 from pipelines.lib.sources.register import (
@@ -16,7 +17,6 @@ from pipelines.lib.sources.register import (
     member_keys_version,
     refresh_member_keys,
 )
-from pipelines.lib.sources.register_checks import REGISTER_CHECKS
 from pipelines.lib.sources.register_odoo import load_odoo
 from pipelines.lib.sources.register_shapes import (
     ODOO_FOLDER,
@@ -27,8 +27,12 @@ from pipelines.lib.sources.register_shapes import (
     record_source,
 )
 from pipelines.lib.sources.register_workbook import load_workbook_register
+from pipelines.lib.sqlfiles import checks_of
 from pipelines.lib.versions import forget_version, is_current, record_version
 from pipelines.sample import sample_mix
+
+# what this step writes; their checks (sql/ingest/<table>.checks.sql) run once all are written
+TABLES = [*(spec.table for spec in REGISTER_SPECS.values()), MEMBER_KEYS_TABLE, SOURCE_TABLE]
 
 
 @dg.multi_asset(
@@ -36,7 +40,7 @@ from pipelines.sample import sample_mix
         dg.AssetSpec(
             key_of(spec.table),
             description=spec.description,
-            group_name="register",
+            group_name="ingest",
             kinds={"duckdb", "csv"},
         )
         for spec in REGISTER_SPECS.values()
@@ -45,7 +49,7 @@ from pipelines.sample import sample_mix
         dg.AssetSpec(
             key_of(MEMBER_KEYS_TABLE),
             description="Every member's pseudonym (private: never published).",
-            group_name="register",
+            group_name="ingest",
             kinds={"duckdb"},
             deps=[key_of("ingest.cooperators")],
         ),
@@ -53,11 +57,11 @@ from pipelines.sample import sample_mix
             key_of(SOURCE_TABLE),
             description="Which shape of the register the build read, and why exit or refusal "
             "reasons are unknown (Odoo keeps none).",
-            group_name="register",
+            group_name="ingest",
             kinds={"duckdb"},
         ),
     ],
-    check_specs=[check_spec(check) for check in REGISTER_CHECKS],
+    check_specs=check_specs(TABLES),
     name="register_snapshot",
 )
 def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
@@ -145,5 +149,6 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
             metadata=table_metadata(con, MEMBER_KEYS_TABLE, preview=False)
             | {"members_hashed": hashed, "unchanged": kept},
         )
-        for check in REGISTER_CHECKS:
-            yield evaluate_check(con, check)
+        for table in TABLES:
+            for check in checks_of(table):
+                yield evaluate_check(con, check)

@@ -1,16 +1,14 @@
-"""Governance facts: every `governance/YYYY.yaml`, validated, into the ingestion layer; the
-annex table of facts, and a (warning) check of the new partner members against the register."""
+"""Governance facts: every `governance/YYYY.yaml`, validated, into the ingestion layer."""
 
 import dagster as dg
 
-from pipelines.lib.assets import Model, key_of, sql_model_assets
+from pipelines.lib.assets import key_of
 from pipelines.lib.exports import not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.governance import (
     ASSEMBLIES_TABLE,
     FACTS_TABLE,
-    PARTNER_CHECK,
     load_governance,
 )
 from pipelines.lib.sources.governance import governance_files as listed_governance_files
@@ -21,13 +19,13 @@ from pipelines.lib.sources.governance import governance_files as listed_governan
         dg.AssetSpec(
             key_of(FACTS_TABLE),
             description="Governance facts (governance/YYYY.yaml), validated, one row per fact.",
-            group_name="governance",
+            group_name="ingest",
             kinds={"duckdb", "yaml"},
         ),
         dg.AssetSpec(
             key_of(ASSEMBLIES_TABLE),
             description="The general assemblies the governance files list, with their kind.",
-            group_name="governance",
+            group_name="ingest",
             kinds={"duckdb", "yaml"},
         ),
     ],
@@ -49,16 +47,3 @@ def governance_files(context: dg.AssetExecutionContext, warehouse: Warehouse):  
                 metadata=table_metadata(con, table, preview=False)
                 | {"files": ", ".join(f.display for f in files) or "none"},
             )
-
-
-governance_models = sql_model_assets(
-    "governance_models",
-    group="governance",
-    models=[
-        Model(
-            "annex/governance_facts.sql",
-            deps=[FACTS_TABLE, "ingest.cooperators", "staging.member_spells"],
-            checks=[PARTNER_CHECK],
-        )
-    ],
-)

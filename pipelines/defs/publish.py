@@ -6,19 +6,16 @@ import dagster as dg
 import duckdb
 
 from pipelines.lib.assets import key_of
-from pipelines.lib.config import SQL_DIR
 from pipelines.lib.outputs.narrative import unknown_references
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.sqlfiles import all_models
 from pipelines.lib.versions import recorded_versions
 from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publication_manifest, publish
 
 # Every published model is upstream, so any failed blocking check (they all guard an upstream
 # asset) stops this step and leaves the last publication in place.
 PUBLISHED_MODELS = sorted(
-    f"{path.parent.name}.{path.stem}"
-    for schema in PUBLISHED_SCHEMAS
-    if (SQL_DIR / schema).is_dir()
-    for path in (SQL_DIR / schema).glob("*.sql")
+    model.qualified_name for model in all_models() if model.schema in PUBLISHED_SCHEMAS
 )
 
 

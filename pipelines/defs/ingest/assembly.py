@@ -11,7 +11,7 @@ from pipelines.lib.sources.assembly import VOTES, vote_files
 @dg.asset(
     key=key_of(VOTES.table),
     description=VOTES.description,
-    group_name="assembly",
+    group_name="ingest",
     kinds={"duckdb", "csv"},
 )
 def votes(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:

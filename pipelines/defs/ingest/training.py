@@ -1,28 +1,22 @@
 """Training: HR's staff training workbooks and the course-booking tool's registrations, into the
-ingestion layer; then one row per training and per session (core) and the annex tables."""
+ingestion layer."""
 
 import dagster as dg
 
-from pipelines.lib.assets import (
-    Model,
-    check_spec,
-    evaluate_check,
-    export_materialization,
-    key_of,
-    sql_model_assets,
-)
+from pipelines.lib.assets import export_materialization, key_of
 from pipelines.lib.exports import load_csv_export, load_workbook_export, not_read
+from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.training import (
     MEMBER_COURSES,
     STAFF_PARTICIPATIONS,
-    STAFF_TRAINING_CHECKS,
     STAFF_TRAININGS,
     check_course_duplicates,
     check_staff_duplicates,
     member_course_files,
     staff_training_files,
 )
+from pipelines.lib.sqlfiles import checks_of
 
 
 @dg.multi_asset(
@@ -30,12 +24,12 @@ from pipelines.lib.sources.training import (
         dg.AssetSpec(
             key_of(spec.table),
             description=spec.description,
-            group_name="training",
+            group_name="ingest",
             kinds={"duckdb", "excel"},
         )
         for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
     ],
-    check_specs=[check_spec(check) for check in STAFF_TRAINING_CHECKS],
+    check_specs=check_specs([STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
     name="staff_training_workbooks",
 )
 def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Warehouse):  # noqa: ANN201
@@ -60,14 +54,15 @@ def staff_training_workbooks(context: dg.AssetExecutionContext, warehouse: Wareh
         check_staff_duplicates(con)
         for result in results:
             yield export_materialization(con, result, log=context.log)
-        for check in STAFF_TRAINING_CHECKS:
-            yield evaluate_check(con, check)
+        for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS):
+            for check in checks_of(spec.table):
+                yield evaluate_check(con, check)
 
 
 @dg.asset(
     key=key_of(MEMBER_COURSES.table),
     description=MEMBER_COURSES.description,
-    group_name="training",
+    group_name="ingest",
     kinds={"duckdb", "csv"},
 )
 def member_course_registrations(
@@ -85,15 +80,3 @@ def member_course_registrations(
         )
         check_course_duplicates(con)
         return export_materialization(con, result, log=context.log, keyed=False)
-
-
-training_models = sql_model_assets(
-    "training_models",
-    group="training",
-    models=[
-        Model("core/staff_trainings.sql", deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
-        Model("core/member_course_sessions.sql", deps=[MEMBER_COURSES.table]),
-        Model("annex/staff_training.sql", deps=[STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
-        Model("annex/member_courses.sql", deps=[MEMBER_COURSES.table]),
-    ],
-)
