@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines.lib.assets import check_spec, evaluate_check, export_materialization, key_of
 from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
+from pipelines.lib.rawfiles import sample_mix
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources import raw_folder_strays
 from pipelines.lib.sources.register import (
@@ -28,7 +29,6 @@ from pipelines.lib.sources.register_shapes import (
 )
 from pipelines.lib.sources.register_workbook import load_workbook_register
 from pipelines.lib.versions import forget_version, is_current, record_version
-from pipelines.sample import sample_mix
 
 
 @dg.multi_asset(
