@@ -245,7 +245,8 @@ def cmd_figures(args: argparse.Namespace) -> int:
 
 
 def cmd_sample_data(args: argparse.Namespace) -> int:
-    from pipelines.sample import foreign_files, listing, write_sample
+    from pipelines.lib.rawfiles import foreign_files, listing
+    from pipelines.sample import write_sample
 
     out = Path(args.out).expanduser() if args.out else Settings.from_env().raw_dir
     foreign = foreign_files(out)

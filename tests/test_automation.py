@@ -13,7 +13,8 @@ from pipelines.defs.automation import QUIET_SECONDS
 
 
 def test_a_hand_edited_governance_or_narrative_file_is_no_real_export_beside_the_sample(tmp_path):
-    from pipelines.sample import sample_mix, write_sample
+    from pipelines.lib.rawfiles import sample_mix
+    from pipelines.sample import write_sample
 
     out = tmp_path / "raw"
     write_sample(out)

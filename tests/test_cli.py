@@ -97,7 +97,7 @@ def test_sample_data_never_writes_over_real_exports(tmp_path, capsys):
 
 
 def test_sample_data_writes_again_over_its_own_files_only(tmp_path, capsys):
-    from pipelines.sample import foreign_files
+    from pipelines.lib.rawfiles import foreign_files
 
     out = tmp_path / "raw"
     assert cli.main(["sample-data", "--out", str(out)]) == 0
@@ -118,17 +118,18 @@ def test_sample_data_writes_again_over_its_own_files_only(tmp_path, capsys):
 def test_a_sample_written_again_leaves_nothing_of_the_earlier_one(tmp_path):
     import json
 
-    from pipelines.sample import MARKER, write_sample
+    from pipelines.lib.rawfiles import SAMPLE_MARKER
+    from pipelines.sample import write_sample
 
     out = tmp_path / "raw"
     write_sample(out)
     # an earlier version of the sample wrote a file this one does not
     old = out / "assembly" / "ga_2015-06-16.csv"
     old.write_text("member_number,channel\n1,online\n")
-    marker = json.loads((out / MARKER).read_text())
+    marker = json.loads((out / SAMPLE_MARKER).read_text())
     stat = old.stat()
     marker["files"]["assembly/ga_2015-06-16.csv"] = [stat.st_size, stat.st_mtime_ns]
-    (out / MARKER).write_text(json.dumps(marker))
+    (out / SAMPLE_MARKER).write_text(json.dumps(marker))
     kept = out / "assembly" / "notes.txt"  # not the sample's: never removed
     kept.write_text("kept\n")
     write_sample(out)
@@ -170,7 +171,8 @@ def test_build_summary_names_checks_quarantine_figures_and_where_everything_is(p
 
 
 def test_real_exports_dropped_beside_the_sample_are_warned_about(tmp_path):
-    from pipelines.sample import sample_mix, write_sample
+    from pipelines.lib.rawfiles import sample_mix
+    from pipelines.sample import write_sample
 
     out = tmp_path / "raw"
     write_sample(out)

@@ -9,6 +9,7 @@ is an error naming it when the export is read; the raw folder itself may be a li
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -123,3 +124,75 @@ def require_export(path: Path, raw_dir: Path, display: str) -> None:
 def has_exports(raw_dir: Path) -> bool:
     """Whether `raw_dir` holds a file that may be an export."""
     return next(candidate_files(raw_dir), None) is not None
+
+
+# Beside the exports, hidden (never read as an export): the files `annex sample-data` wrote,
+# each with its size and modification time, so that the sample can be written again over its
+# own files but never over an export put there since, and a build can tell them apart.
+SAMPLE_MARKER = ".sample.json"
+# Folders of files kept by hand (the secretariat's governance facts, the author's annex text),
+# edited or added beside the sample as a matter of course: no export of another system.
+HAND_KEPT = ("governance", "narrative")
+
+
+def sample_written(raw_dir: Path) -> dict[str, list[int]]:
+    """The files the last sample written into `raw_dir` wrote (relative names), with their
+    stamps (`file_stamp`), as its marker lists them."""
+    try:
+        written = json.loads((raw_dir / SAMPLE_MARKER).read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return written if isinstance(written, dict) else {}
+
+
+def file_stamp(path: Path) -> list[int]:
+    """A file's size and modification time, as the sample's marker records them."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def foreign_files(raw_dir: Path) -> list[Path]:
+    """The files under `raw_dir` that may be exports and are not the sample's as it wrote
+    them: a file it did not write, or one changed or replaced since (its size or modification
+    time differs)."""
+    return _sample_and_foreign(raw_dir)[1]
+
+
+def sample_mix(raw_dir: Path) -> str | None:
+    """A warning when `raw_dir` holds some of the sample's exports, as it wrote them, beside
+    exports that are not the sample's (real exports dropped in beside the sample that the
+    README's first command wrote): the build would read both. A hand-kept file (under
+    `HAND_KEPT`), edited or added, is no such export."""
+    sample, foreign = _sample_and_foreign(raw_dir)
+    foreign = [path for path in foreign if path.relative_to(raw_dir).parts[0] not in HAND_KEPT]
+    if not sample or not foreign:
+        return None
+    many = len(foreign) > 1
+    return (
+        f"the raw folder mixes {len(sample)} files of the sample (written by `annex "
+        f"sample-data`, listed in {raw_dir / SAMPLE_MARKER}) with {len(foreign)} "
+        f"file{'s' if many else ''} that {'are' if many else 'is'} not the sample's as it "
+        f"wrote {'them' if many else 'it'} ({listing(foreign, raw_dir)}): the figures are "
+        "computed from both. Before building from real exports, remove the sample's files"
+    )
+
+
+def listing(paths: list[Path], root: Path, shown: int = 3) -> str:
+    """The first `shown` of `paths`, relative to `root`, and how many more."""
+    names = [path.relative_to(root).as_posix() for path in paths]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def _sample_and_foreign(raw_dir: Path) -> tuple[list[str], list[Path]]:
+    """The sample's files still as it wrote them (relative names), and the files that may be
+    exports and are not (`foreign_files`), from one reading of the list and one stat each."""
+    written = sample_written(raw_dir)
+    sample, foreign = [], []
+    for path in candidate_files(raw_dir):
+        key = path.relative_to(raw_dir).as_posix()
+        if written.get(key) == file_stamp(path):
+            sample.append(key)
+        else:
+            foreign.append(path)
+    return sorted(sample), sorted(foreign)

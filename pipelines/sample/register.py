@@ -1456,19 +1456,3 @@ def write_register(
     finally:
         con.close()
     return paths
-
-
-def write_assemblies(
-    out_dir: Path, scale: int = 1, seed: int = 2024, *, timeline: Timeline | None = None
-) -> list[Path]:
-    """Write the general assemblies' vote files under `out_dir/assembly/`.
-
-    The vote files depend on the register: voters are members on the eve of each assembly in
-    `build_timeline(scale, seed)`, rebuilt here when no `timeline` is passed. See
-    `pipelines.sample.assembly.write_assemblies`; it is re-exported here so that callers find
-    the register and its votes in one module.
-    """
-    # Imported here: the assembly module builds on this one (its timeline and EDGE_CASES).
-    from pipelines.sample import assembly
-
-    return assembly.write_assemblies(out_dir, scale, seed, timeline=timeline)

@@ -7,6 +7,7 @@ from pipelines.lib.assets import export_materialization, key_of
 from pipelines.lib.exports import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.models import check_specs, evaluate_check
+from pipelines.lib.rawfiles import sample_mix
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources import raw_folder_strays
 from pipelines.lib.sources.register import (
@@ -29,7 +30,6 @@ from pipelines.lib.sources.register_shapes import (
 from pipelines.lib.sources.register_workbook import load_workbook_register
 from pipelines.lib.sqlfiles import checks_of
 from pipelines.lib.versions import forget_version, is_current, record_version
-from pipelines.sample import sample_mix
 
 # what this step writes; their checks (sql/ingest/<table>.checks.sql) run once all are written
 TABLES = [*(spec.table for spec in REGISTER_SPECS.values()), MEMBER_KEYS_TABLE, SOURCE_TABLE]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.lib.rawfiles import never_an_export
+from pipelines.lib.rawfiles import AUTHOR_NAMES, EXPORT_NAMES, never_an_export
 
-# The raw folder's subfolders, one per source; the build reads nothing else.
-EXPORT_FOLDERS = ("register", "assembly", "training", "survey", "governance")
+# The raw folder's subfolders, one per source (the top folders of the export names); the build
+# reads nothing else.
+EXPORT_FOLDERS = tuple(dict.fromkeys(folder.split("/")[0] for folder in EXPORT_NAMES))
 # Beside them, the author's own text and Word template, read by the annex document only.
-AUTHOR_FOLDERS = ("narrative",)
+AUTHOR_FOLDERS = tuple(AUTHOR_NAMES)
 
 
 def raw_folder_strays(raw_dir: Path) -> list[str]:

@@ -10,11 +10,12 @@ naming the file and its sheet, the row Excel shows and the column.
 from __future__ import annotations
 
 import textwrap
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipelines.lib.exports import (
     ExportError,
@@ -184,29 +185,29 @@ def _header_row(rows: list[list[object]], columns: tuple[ShapeColumn, ...]) -> i
 @dataclass
 class _Sheet:
     name: str
-    frame_name: str
+    frame: pd.DataFrame
     found: dict[str, tuple[int, str]]
     columns: tuple[ShapeColumn, ...]
+    warnings: list[str]
+    frame_name: str = ""
 
 
-def _register_sheet(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    display: str,
-    key: str,
-    present: list[str],
-    required: bool,
-    warnings: list[str],
-) -> _Sheet | None:
+def _sheet_name(key: str, present: list[str], display: str, required: bool) -> str | None:
+    """The sheet of `key` as the workbook names it (Dutch or French), or None when an optional
+    sheet is missing; a missing required sheet is an error naming both names."""
     nl, fr, _ = SHEETS[key]
     name = next((n for n in (nl, fr) if n in present), None)
-    if name is None:
-        if required:
-            raise ExportError(
-                f"{display}: required sheet {nl!r} (in French {fr!r}) is missing "
-                f"(sheets: {', '.join(present) or 'none'})"
-            )
-        return None
+    if name is None and required:
+        raise ExportError(
+            f"{display}: required sheet {nl!r} (in French {fr!r}) is missing "
+            f"(sheets: {', '.join(present) or 'none'})"
+        )
+    return name
+
+
+def _read_register_sheet(path: Path, display: str, key: str, name: str) -> _Sheet:
+    """Sheet `name` of the workbook as a frame of text cells below its header row, with where
+    each of `key`'s columns is. Touches no connection: it runs beside the other sheets."""
     rows = read_sheet(path, name, display)
     columns = _shape_columns(key)
     where = f"{display} (sheet {name!r})"
@@ -219,13 +220,9 @@ def _register_sheet(
     header = [str(cell).strip() for cell in rows[index]]
     found = locate(header, columns, where)
     known = {h for c in columns for h in c.headers}
-    warnings.extend(
-        f"{where}: unknown column {n!r} ignored" for n in header if n and n not in known
-    )
+    warnings = [f"{where}: unknown column {n!r} ignored" for n in header if n and n not in known]
     frame = sheet_frame(rows[index + 1 :], index + 2, len(header))
-    frame_name = f"_register_sheet_{key}"
-    con.register(frame_name, frame)
-    return _Sheet(name, frame_name, found, columns)
+    return _Sheet(name, frame, found, columns, warnings)
 
 
 def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) -> StagedFile:
@@ -314,14 +311,27 @@ def load_workbook_register(
     sheets: dict[str, _Sheet | None] = {}
     warnings: list[str] = []
     present: list[str] = []
+    # the sheets are parsed side by side (python-calamine lets go of the GIL while it parses),
+    # once the first is needed: a table kept unchanged reads none
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="register-sheet")
+    reading: dict[str, Future[_Sheet]] = {}
 
     def sheet(key: str) -> _Sheet | None:
         if not present:
             present.extend(sheet_names(path, display))
+        if not reading:
+            for each in SHEETS:
+                name = _sheet_name(each, present, display, required=False)
+                if name is not None:
+                    reading[each] = pool.submit(_read_register_sheet, path, display, each, name)
         if key not in sheets:
-            sheets[key] = _register_sheet(
-                con, path, display, key, present, key != "requests", warnings
-            )
+            name = _sheet_name(key, present, display, required=key != "requests")
+            found = None if name is None else reading[key].result()
+            if found is not None:
+                warnings.extend(found.warnings)
+                found.frame_name = f"_register_sheet_{key}"
+                con.register(found.frame_name, found.frame)
+            sheets[key] = found
         return sheets[key]
 
     plain_sheets = {
@@ -344,6 +354,7 @@ def load_workbook_register(
             results.append(load_export(con, spec, staged(), warnings, inputs=each, reuse=reuse))
             warnings = []
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # a sheet no longer needed is dropped
         for found in sheets.values():
             if found is not None:
                 con.unregister(found.frame_name)
