@@ -30,6 +30,7 @@ from pipelines.lib.outputs.formatting import (
     Lang,
     format_number,
     format_percent,
+    listing,
     plotly_separators,
 )
 from pipelines.lib.outputs.inert import html_text
@@ -98,9 +99,9 @@ def _figure(
     source: str,
 ) -> go.Figure:
     """One figure from plain dicts, with the common look: title and the source under it,
-    Belgian separators, print size, light grid. (Building with dicts is ~10x faster than
-    successive update_* calls. plotly's validation is skipped: it costs ~5 ms a chart, ~0.5 s a
-    build; the tests check that every chart is what validation would have made of it.)"""
+    Belgian separators, print size, light grid. (Built from dicts, much faster than successive
+    update_* calls; plotly's validation, a cost on every chart, is skipped: the tests check that
+    every chart is what validation would have made of it.)"""
     base: dict[str, Any] = {
         "title": {
             "text": title,
@@ -114,8 +115,8 @@ def _figure(
                 "font": {"size": 12, "color": "#666"},
             },
         },
-        # plotly.js defaults, as the named template "none" resolves to (a named template costs
-        # ~70 ms a chart)
+        # plotly.js defaults, as the named template "none" resolves to (resolving a named
+        # template is a cost on every chart)
         "template": {"data": {"scatter": [{"type": "scatter"}]}},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -193,7 +194,7 @@ def _gaps(
         return [], 0
     lines = []
     for reason, gap_years in reasons.items():
-        listed = _and([str(y) for y in gap_years], lang)
+        listed = listing(gap_years, lang)
         lines.append(f"{t('gap', lang, years=listed)}{_colon(lang)}{html_text(reason)}")
     footnote = {
         "text": "<br>".join(lines),
@@ -220,13 +221,6 @@ def _gap_layout(gaps: list[dict[str, Any]], margin: int) -> dict[str, Any]:
 def _colon(lang: Lang) -> str:
     """A colon as each language writes it (French puts a space before it)."""
     return " : " if lang == "fr" else ": "
-
-
-def _and(items: Sequence[str], lang: Lang) -> str:
-    """'2021', '2023' -> '2021 en 2023' / '2021 et 2023'."""
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + (" en " if lang == "nl" else " et ") + items[-1]
 
 
 def _legend_top() -> dict[str, Any]:

@@ -41,6 +41,7 @@ from pipelines.lib.outputs.formatting import (
     format_figure,
     format_number,
     format_percent,
+    listing,
 )
 from pipelines.lib.outputs.inert import markdown_text
 from pipelines.lib.outputs.markdown import to_html
@@ -321,14 +322,6 @@ def _ordinary_assembly(data: AnnexData, year: int) -> dt.date | None:
 
 
 PARTNERS = "cooperation.new_partner_members"
-
-
-def listing(items: Sequence[str], lang: Lang) -> str:
-    """'a, b en c' / 'a, b et c'."""
-    items = [str(item) for item in items]
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + (" en " if lang == "nl" else " et ") + items[-1]
 
 
 def _frame_rows(frame: pd.DataFrame | None, year: int | None = None) -> list[dict]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Literal
 
-from pipelines.lib.labels import all_labels, words
+from pipelines.lib.labels import all_labels, label, words
 
 Lang = Literal["nl", "fr"]
 LANGS: tuple[Lang, ...] = ("nl", "fr")
@@ -183,6 +184,14 @@ def excel_number_format(unit: str | None, value: float | None = None) -> str:
     if value is not None and not float(value).is_integer():
         return "#,##0.0#"
     return "#,##0"
+
+
+def listing(items: Sequence[object], lang: Lang) -> str:
+    """'a, b en c' / 'a, b et c'."""
+    texts = [str(item) for item in items]
+    if len(texts) < 2:
+        return "".join(texts)
+    return ", ".join(texts[:-1]) + f" {label('word.and', lang)} " + texts[-1]
 
 
 def capitalize_first(text: str) -> str:

@@ -92,7 +92,7 @@ def _kaleido_version() -> str:
 
 
 # Chromium's "old" headless shell: the same renderer (the images are byte for byte those of a
-# full Chromium) without the browser around it, so it opens in ~2.8 s here instead of ~6.5 s.
+# full Chromium) without the browser around it, so it opens in about half the time.
 # Debian and Ubuntu package it as chromium-headless-shell; Chrome for Testing as
 # chrome-headless-shell.
 HEADLESS_SHELLS = (
@@ -178,9 +178,9 @@ def _kaleido_class() -> type:
     """kaleido.Kaleido, reloading its export page every RELOAD_EVERY renders, not after each,
     and drawing a chart's SVG and PNG in one render (`write_svg_and_png`).
 
-    kaleido reloads the page (and with it plotly.js) after every image, which makes an image cost
-    ~0.45 s instead of ~0.1 s; and it draws the figure once per format, drawing it again being
-    more than half of a PNG's cost. The images are the same: the PNGs byte for byte; the SVGs
+    kaleido reloads the page (and with it plotly.js) after every image, which costs several times
+    the image itself; and it draws the figure once per format, drawing it again being more than
+    half of a PNG's cost. The images are the same: the PNGs byte for byte; the SVGs
     but for their element ids (random anyway) and, in some, whether the legend's borderless
     white background rectangle states its size (plotly.js leaves it out on some renders either
     way; it draws nothing visible). Each override is used only when kaleido still has the internals
@@ -253,7 +253,7 @@ class StaticExportStalled(RuntimeError):
     """The browser stopped answering (kaleido then waits for ever)."""
 
 
-# Opening the browser takes ~5 s here and an image ~0.1 s: a browser not open after
+# Opening the browser takes seconds and an image a fraction of one: a browser not open after
 # OPEN_DEADLINE, or that wrote no image for STALL_SECONDS, has stalled. It is killed and the
 # images left are tried once more in a new session.
 OPEN_DEADLINE = 120.0
@@ -369,8 +369,8 @@ def _kill(session: object) -> None:
 class BrowserSession:
     """A fast kaleido session opened ahead of need, in a thread with its own event loop.
 
-    Opening the browser and loading plotly.js in its tabs takes ~5-6 s here, mostly on the core
-    the build's Python leaves idle: a build likely to export static files (see `prewarm`)
+    Opening the browser and loading plotly.js in its tabs takes seconds, mostly on the core the
+    build's Python leaves idle: a build likely to export static files (see `prewarm`)
     opens the session when it starts, and the chart step finds it ready.
     """
 

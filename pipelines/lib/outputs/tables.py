@@ -70,8 +70,8 @@ class _Styles:
 
 @functools.cache
 def _styles() -> _Styles:
-    """The workbooks' styles; openpyxl is imported when a workbook is first written (~0.15 s),
-    not with the package (a build whose tables are unchanged writes none)."""
+    """The workbooks' styles; openpyxl is imported when a workbook is first written, not with
+    the package (a build whose tables are unchanged writes none)."""
     from openpyxl.styles import Font, PatternFill
 
     return _Styles(
