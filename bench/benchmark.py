@@ -235,7 +235,7 @@ def time_document(root: Path, out: Path) -> dict[str, float]:
         "from pathlib import Path\n"
         "from pipelines.lib.config import Settings\n"
         "from pipelines.lib.outputs import draft\n"
-        "from pipelines.lib.outputs.charts import find_browser\n"
+        "from pipelines.lib.outputs.static_export import find_browser\n"
         "from pipelines.lib.outputs.data import load_annex_data\n"
         "settings = Settings(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))\n"
         "data = load_annex_data(settings)\n"

@@ -12,9 +12,11 @@ newest publication on its next query.
 Charts speak the analyst's language (`ANNEX_LANG`: `nl`, the default, or `fr`) and share one
 look: `use_project_charts()` registers the project's plotly template and a renderer that keeps
 the charts in an HTML export; `t`, `labels` and `translate` give the texts, `survey_texts` the
-codebook's question and answer texts. Every text of a chart is in `LABELS`, in one place.
+codebook's question and answer texts. Every text of a chart is in `LABELS`: the project's one
+labels seed (sql/seeds/labels.csv), which the annex's own charts and tables read too.
 
-The publication rules of the annex apply to what the notebooks show as well:
+The publication rules of the annex apply to what the notebooks show as well, through the same
+SQL macro (sql/macros/suppress_small.sql):
 - `suppress_small` blanks the cells of a breakdown that cover fewer than `MIN_CELL` people, and
   the next-smallest cell of the same group when a single suppressed cell could be recomputed
   from the group's (published) total;
@@ -30,13 +32,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from pipelines.lib.config import PROJECT_ROOT, Settings
+from pipelines.lib.labels import all_labels, words
+from pipelines.lib.sqlfiles import load_macros
 from pipelines.lib.warehouse import read_publication
-
-# Smallest number of people (or survey responses) a published cell may cover.
-MIN_CELL = 10
 
 NOT_PUBLISHED = "table not yet published"
 
@@ -53,296 +55,12 @@ LIKERT_CODES = ("A1", "A2", "A3", "A4", "A5", "A6")
 OPTIONS = re.compile(r"\s*\((A\d+\s[^()]*)\)\s*$")
 OPTION = re.compile(r"(A\d+)\s+(.+)")
 
-# Every text the notebooks' charts show, in Dutch and French: column names (`col.`), chart titles
-# (`title.`) and the values of coded columns (`<column>.<value>`). One place, so that it can join
-# the annex's own labels (pipelines/lib/outputs/charts.py) later.
-LABELS: dict[str, dict[str, str]] = {
-    # columns
-    "col.year": {"nl": "Jaar", "fr": "Année"},
-    "col.members": {"nl": "Vennoten", "fr": "Coopérateurs"},
-    "col.category": {"nl": "Categorie", "fr": "Catégorie"},
-    "col.share_of_members": {"nl": "Aandeel van de vennoten", "fr": "Part des coopérateurs"},
-    "col.new_members": {"nl": "Nieuwe vennoten", "fr": "Nouveaux coopérateurs"},
-    "col.exits": {"nl": "Uittredingen", "fr": "Sorties"},
-    "col.net_growth": {"nl": "Nettogroei", "fr": "Croissance nette"},
-    "col.members_end": {"nl": "Vennoten op 31 december", "fr": "Coopérateurs au 31 décembre"},
-    "col.reason": {"nl": "Reden", "fr": "Motif"},
-    "col.cohort": {"nl": "Jaar van toetreding", "fr": "Année d'adhésion"},
-    "col.years_after": {"nl": "Jaren na de toetreding", "fr": "Années après l'adhésion"},
-    "col.retention": {"nl": "Nog vennoot", "fr": "Toujours coopérateurs"},
-    "col.spells": {"nl": "Toetredingen", "fr": "Adhésions"},
-    "col.still_members": {"nl": "Nog vennoot", "fr": "Toujours coopérateurs"},
-    "col.request": {"nl": "Aanvraag", "fr": "Demande"},
-    "col.count": {"nl": "Aantal", "fr": "Nombre"},
-    "col.assembly_date": {"nl": "Algemene vergadering", "fr": "Assemblée générale"},
-    "col.voters": {"nl": "Stemmers", "fr": "Votants"},
-    "col.turnout": {"nl": "Opkomst", "fr": "Participation"},
-    "col.row": {"nl": "Uitkomst", "fr": "Issue"},
-    "col.rows": {"nl": "Regels", "fr": "Lignes"},
-    "col.channel": {"nl": "Kanaal", "fr": "Canal"},
-    "col.share_of_voters": {"nl": "Aandeel van de stemmers", "fr": "Part des votants"},
-    "col.hours": {"nl": "Uren", "fr": "Heures"},
-    "col.trainings": {"nl": "Opleidingen", "fr": "Formations"},
-    "col.participants": {"nl": "Deelnemers", "fr": "Participants"},
-    "col.training_type": {"nl": "Soort opleiding", "fr": "Type de formation"},
-    "col.gender": {"nl": "Gender", "fr": "Genre"},
-    "col.audience": {"nl": "Doelgroep", "fr": "Public"},
-    "col.sessions": {"nl": "Sessies", "fr": "Séances"},
-    "col.people": {"nl": "Personen", "fr": "Personnes"},
-    "col.survey": {"nl": "Bevraging", "fr": "Enquête"},
-    "col.response_rate": {"nl": "Responsgraad", "fr": "Taux de réponse"},
-    "col.reported": {"nl": "In de bijlage", "fr": "Dans l'annexe"},
-    "col.responses": {"nl": "Volledige antwoorden", "fr": "Réponses complètes"},
-    "col.members_on_first_complete_date": {
-        "nl": "Vennoten op de dag van het eerste antwoord",
-        "fr": "Coopérateurs le jour de la première réponse",
-    },
-    "col.incomplete_responses": {"nl": "Onvolledige antwoorden", "fr": "Réponses incomplètes"},
-    "col.question": {"nl": "Vraag", "fr": "Question"},
-    "col.answer": {"nl": "Antwoord", "fr": "Réponse"},
-    "col.answers": {"nl": "Aantal antwoorden", "fr": "Nombre de réponses"},
-    "col.share": {"nl": "Aandeel van de antwoorden", "fr": "Part des réponses"},
-    "col.theme": {"nl": "Thema", "fr": "Thème"},
-    "col.respondents": {"nl": "Respondenten", "fr": "Répondants"},
-    "col.satisfaction_mean": {
-        "nl": "Gemiddelde tevredenheid (1 tot 5)",
-        "fr": "Satisfaction moyenne (de 1 à 5)",
-    },
-    "col.top2box": {
-        "nl": "Aandeel tevreden of zeer tevreden",
-        "fr": "Part de satisfaits ou très satisfaits",
-    },
-    "col.band": {"nl": "Tevredenheid", "fr": "Satisfaction"},
-    "col.group": {"nl": "Groep", "fr": "Groupe"},
-    "col.breakdown": {"nl": "Indeling", "fr": "Répartition"},
-    "col.source_file": {"nl": "Bestand", "fr": "Fichier"},
-    "col.outcome": {"nl": "Uitkomst", "fr": "Issue"},
-    "col.column_name": {"nl": "Kolom", "fr": "Colonne"},
-    "col.checks": {"nl": "Controles", "fr": "Contrôles"},
-    "col.kind": {"nl": "Soort", "fr": "Type"},
-    "col.result": {"nl": "Resultaat", "fr": "Résultat"},
-    "col.figures": {"nl": "Cijfers", "fr": "Chiffres"},
-    # titles
-    "title.growth": {
-        "nl": "Toetredingen en uittredingen per jaar",
-        "fr": "Adhésions et sorties par année",
-    },
-    "title.growth_axis": {
-        "nl": "Vennoten die toetreden (+) of uittreden (−)",
-        "fr": "Coopérateurs entrés (+) ou sortis (−)",
-    },
-    "title.categories": {
-        "nl": "Vennoten op 31 december per categorie",
-        "fr": "Coopérateurs au 31 décembre par catégorie",
-    },
-    "title.joiners": {
-        "nl": "Nieuwe vennoten per categorie bij de toetreding (cellen onder 10 weggelaten)",
-        "fr": "Nouveaux coopérateurs par catégorie à l'adhésion (cellules de moins de 10 masquées)",
-    },
-    "title.exits": {"nl": "Uittredingen per reden", "fr": "Sorties par motif"},
-    "title.retention": {
-        "nl": "Aandeel van de vennoten van elk toetredingsjaar dat na n jaar nog vennoot is",
-        "fr": "Part des coopérateurs de chaque année d'adhésion encore coopérateurs après n ans",
-    },
-    "title.requests": {
-        "nl": "Aanvragen tot toetreding en tot terugneming, en hoeveel er geweigerd werden",
-        "fr": "Demandes d'adhésion et de retrait, et combien ont été refusées",
-    },
-    "title.turnout": {
-        "nl": "Stemmers en opkomst op elke algemene vergadering",
-        "fr": "Votants et participation à chaque assemblée générale",
-    },
-    "title.voters_axis": {"nl": "Vennoten die stemden", "fr": "Coopérateurs ayant voté"},
-    "title.voters_of": {"nl": "Stemmers ({kind})", "fr": "Votants ({kind})"},
-    "title.vote_rows": {"nl": "Stemregels per uitkomst", "fr": "Lignes de vote par issue"},
-    "title.channels": {
-        "nl": "Stemmers per kanaal (cellen onder 10 weggelaten)",
-        "fr": "Votants par canal (cellules de moins de 10 masquées)",
-    },
-    "title.staff_by_type": {
-        "nl": "Opleidingsuren van de ondersteunende teams per soort opleiding",
-        "fr": "Heures de formation des équipes d'appui par type de formation",
-    },
-    "title.staff_by_gender": {
-        "nl": "Opleidingsuren van de ondersteunende teams per gender (cellen van minder dan 10 "
-        "personen weggelaten)",
-        "fr": "Heures de formation des équipes d'appui par genre (cellules de moins de 10 "
-        "personnes masquées)",
-    },
-    "title.courses": {
-        "nl": "Aanwezige deelnemers aan de opleidingen voor vennoten en publiek, per doelgroep",
-        "fr": "Participants présents aux formations pour les membres et le public, par public",
-    },
-    "title.response_rate": {
-        "nl": "Responsgraad van elke bevraging (volledige antwoorden / vennoten)",
-        "fr": "Taux de réponse de chaque enquête (réponses complètes / coopérateurs)",
-    },
-    "title.answers": {
-        "nl": "Antwoorden per vraag, {survey}",
-        "fr": "Réponses par question, {survey}",
-    },
-    "title.satisfaction": {
-        "nl": "Gemiddelde tevredenheid per thema (1 = zeer ontevreden, 5 = zeer tevreden)",
-        "fr": "Satisfaction moyenne par thème (1 = très insatisfait, 5 = très satisfait)",
-    },
-    "title.top2box": {
-        "nl": "Aandeel tevreden of zeer tevreden antwoorden per thema",
-        "fr": "Part de réponses satisfaites ou très satisfaites par thème",
-    },
-    "title.by_group": {
-        "nl": "Gemiddelde tevredenheid per groep van respondenten, {survey}",
-        "fr": "Satisfaction moyenne par groupe de répondants, {survey}",
-    },
-    "title.survey": {"nl": "bevraging van {month} {year}", "fr": "enquête de {month} {year}"},
-    "title.files": {
-        "nl": "Gebruikte regels en regels in quarantaine per bestand",
-        "fr": "Lignes utilisées et lignes en quarantaine par fichier",
-    },
-    "title.quarantine": {
-        "nl": "Regels in quarantaine per bestand en reden",
-        "fr": "Lignes en quarantaine par fichier et par motif",
-    },
-    "title.checks": {
-        "nl": "Gegevenscontroles van de laatste verwerking",
-        "fr": "Contrôles des données du dernier traitement",
-    },
-    "title.coverage": {"nl": "Berekende cijfers per jaar", "fr": "Chiffres calculés par année"},
-    # values of coded columns
-    "reason.resignation": {"nl": "Ontslag", "fr": "Démission"},
-    "reason.exclusion": {"nl": "Uitsluiting", "fr": "Exclusion"},
-    "reason.death": {"nl": "Overlijden", "fr": "Décès"},
-    "reason.bankruptcy": {"nl": "Faillissement", "fr": "Faillite"},
-    "reason.winding_up": {"nl": "Vereffening", "fr": "Liquidation"},
-    "reason.transfer": {"nl": "Overdracht", "fr": "Cession"},
-    "reason.duplicate_vote": {"nl": "Dubbele stem", "fr": "Vote en double"},
-    "reason.not_a_member": {
-        "nl": "Geen vennoot op de vooravond",
-        "fr": "Pas coopérateur la veille",
-    },
-    "reason.bad_member_number": {
-        "nl": "Ongeldig vennotennummer",
-        "fr": "Numéro de coopérateur invalide",
-    },
-    "reason.missing_value": {"nl": "Ontbrekende waarde", "fr": "Valeur manquante"},
-    "reason.bad_type": {"nl": "Onleesbare waarde", "fr": "Valeur illisible"},
-    "reason.not_allowed": {"nl": "Niet toegelaten waarde", "fr": "Valeur non admise"},
-    "reason.out_of_range": {"nl": "Waarde buiten bereik", "fr": "Valeur hors limites"},
-    "reason.bad_answer_code": {"nl": "Ongeldige antwoordcode", "fr": "Code de réponse invalide"},
-    "reason.not_positive": {"nl": "Geen positief aantal uren", "fr": "Nombre d'heures non positif"},
-    "reason.unknown_training": {
-        "nl": "Opleiding niet in de lijst van het werkboek",
-        "fr": "Formation absente de la liste du classeur",
-    },
-    "reason.outside_scale": {
-        "nl": "Antwoordcode buiten de schaal van de vraag",
-        "fr": "Code de réponse hors de l'échelle de la question",
-    },
-    "reason.end_before_start": {
-        "nl": "Einddatum vóór begindatum",
-        "fr": "Date de fin avant la date de début",
-    },
-    "request.applications": {"nl": "Aanvragen tot toetreding", "fr": "Demandes d'adhésion"},
-    "request.applications_refused": {
-        "nl": "Geweigerde aanvragen tot toetreding",
-        "fr": "Demandes d'adhésion refusées",
-    },
-    "request.withdrawal_requests": {
-        "nl": "Aanvragen tot terugneming",
-        "fr": "Demandes de retrait",
-    },
-    "request.withdrawal_requests_refused": {
-        "nl": "Geweigerde terugtrekkingsaanvragen",
-        "fr": "Demandes de retrait refusées",
-    },
-    "kind.ordinary": {"nl": "gewone algemene vergadering", "fr": "assemblée générale ordinaire"},
-    "kind.other": {"nl": "andere of onbekende", "fr": "autre ou inconnue"},
-    "row.voters": {"nl": "Geteld", "fr": "Comptées"},
-    "row.duplicate_votes": {"nl": "Dubbele stem", "fr": "Vote en double"},
-    "row.non_member_votes": {"nl": "Stem van een niet-vennoot", "fr": "Vote d'un non-coopérateur"},
-    "channel.onsite": {"nl": "Ter plaatse", "fr": "Sur place"},
-    "channel.online": {"nl": "Online", "fr": "En ligne"},
-    "channel.proxy": {"nl": "Volmacht", "fr": "Procuration"},
-    "training_type.formeel": {"nl": "Formeel", "fr": "Formelle"},
-    "training_type.informeel": {"nl": "Informeel", "fr": "Informelle"},
-    "training_type.initieel": {"nl": "Initieel", "fr": "Initiale"},
-    "gender.M": {"nl": "Man", "fr": "Homme"},
-    "gender.V": {"nl": "Vrouw", "fr": "Femme"},
-    "gender.X": {"nl": "X", "fr": "X"},
-    "audience.membres": {"nl": "Vennoten", "fr": "Membres"},
-    "audience.grand public": {"nl": "Breed publiek", "fr": "Grand public"},
-    "audience.membres et grand public": {
-        "nl": "Vennoten en publiek",
-        "fr": "Membres et grand public",
-    },
-    "reported.True": {"nl": "Ja", "fr": "Oui"},
-    "reported.False": {"nl": "Nee", "fr": "Non"},
-    "theme.working_conditions": {"nl": "Arbeidsomstandigheden", "fr": "Conditions de travail"},
-    "theme.social_protection": {
-        "nl": "Toegang tot sociale bescherming",
-        "fr": "Accès à la protection sociale",
-    },
-    "theme.overall": {"nl": "Alle vragen", "fr": "Toutes les questions"},
-    "theme.profile": {"nl": "Profiel", "fr": "Profil"},
-    "band.low": {"nl": "laag", "fr": "faible"},
-    "band.moderate": {"nl": "middelmatig", "fr": "moyenne"},
-    "band.high": {"nl": "hoog", "fr": "élevée"},
-    "breakdown.language": {"nl": "Taal van de antwoorden", "fr": "Langue des réponses"},
-    "group.nl": {"nl": "Nederlands", "fr": "Néerlandais"},
-    "group.fr": {"nl": "Frans", "fr": "Français"},
-    "group.(no answer)": {"nl": "Geen antwoord", "fr": "Pas de réponse"},
-    # the likert scale of the survey spec (raw-exports.md), as the annex's charts word it
-    "answer.A1": {"nl": "Zeer ontevreden", "fr": "Très insatisfait"},
-    "answer.A2": {"nl": "Ontevreden", "fr": "Insatisfait"},
-    "answer.A3": {"nl": "Neutraal", "fr": "Neutre"},
-    "answer.A4": {"nl": "Tevreden", "fr": "Satisfait"},
-    "answer.A5": {"nl": "Zeer tevreden", "fr": "Très satisfait"},
-    "answer.A6": {"nl": "Weet niet of niet van toepassing", "fr": "Ne sait pas ou sans objet"},
-    "outcome.rows_kept": {"nl": "Gebruikt", "fr": "Utilisées"},
-    "outcome.quarantined_on_reading": {
-        "nl": "In quarantaine bij het inlezen",
-        "fr": "En quarantaine à la lecture",
-    },
-    "outcome.quarantined_later": {
-        "nl": "In quarantaine na het inlezen",
-        "fr": "En quarantaine après la lecture",
-    },
-    "kind.blocking": {"nl": "Blokkerend", "fr": "Bloquant"},
-    "kind.warning": {"nl": "Waarschuwing", "fr": "Avertissement"},
-    "result.passed": {"nl": "Geslaagd", "fr": "Réussi"},
-    "result.failed": {"nl": "Mislukt", "fr": "Échoué"},
-    "figures.computed": {"nl": "Berekend", "fr": "Calculés"},
-    "figures.not_computed": {"nl": "Niet berekend", "fr": "Non calculés"},
-    "annotation.moderate": {"nl": "middelmatig", "fr": "moyenne"},
-}
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
+# Every text the notebooks' charts show, in Dutch and French, from the labels seed that the annex's
+# charts, tables and draft read too (sql/seeds/labels.csv): column names (`col.`), chart titles
+# (`title.`) and the values of coded columns (`<column>.<value>`).
+LABELS: dict[str, dict[str, str]] = all_labels()
+MONTHS: dict[str, list[str]] = {
+    lang: [texts[lang] for texts in words("month").values()] for lang in NOTEBOOK_LANGS
 }
 
 
@@ -415,15 +133,49 @@ def figures(year: int | None = None, prefix: str | None = None) -> pd.DataFrame:
     )
 
 
+def _withheld(frame: pd.DataFrame, count: str, keys: list[str]) -> pd.Series:
+    """Which cells the annex's small-cell rule withholds: the `suppress_small` macro of
+    sql/macros run on the frame's cells, each breakdown (`keys`) a group."""
+    cells = pd.DataFrame(
+        {
+            "n": pd.to_numeric(frame[count], errors="coerce").astype("float64").to_numpy(),
+            "cell_group": (
+                frame.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+                if keys
+                else range(len(frame))
+            ),
+            "position": range(len(frame)),
+        }
+    )
+    with duckdb.connect() as con:
+        load_macros(con)
+        con.register("cells", cells)
+        found = con.execute(
+            "select suppress_small(n, false, cell_group, (coalesce(n, 0), position)) is not null "
+            "from cells order by position"
+        ).fetchall()
+    return pd.Series([row[0] for row in found], index=frame.index, dtype=bool)
+
+
+def small_cell_limit() -> int:
+    """The smallest number of people (or responses) a published cell may cover (the macro's)."""
+    with duckdb.connect() as con:
+        load_macros(con)
+        return int(con.execute("select small_cell_limit()").fetchone()[0])
+
+
+# Smallest number of people (or survey responses) a published cell may cover: the macro's.
+MIN_CELL = small_cell_limit()
+
+
 def suppress_small(
     frame: pd.DataFrame,
     count: str,
     *,
     by: str | Iterable[str] | None = None,
-    threshold: int = MIN_CELL,
     others: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Blank the cells of a breakdown that cover fewer than `threshold` people.
+    """Blank the cells of a breakdown that cover fewer than `MIN_CELL` people.
 
     `count` holds the people of each cell; `by` names the columns of a group whose cells add up
     to a published total (e.g. the assembly, for a breakdown of its voters by channel). When a
@@ -433,14 +185,8 @@ def suppress_small(
     column; suppressed counts are <NA>.
     """
     out = frame.copy()
-    small = out[count].fillna(0) < threshold
-    if by is not None:
-        keys = [by] if isinstance(by, str) else list(by)
-        for _, group in out.groupby(keys, dropna=False, sort=False):
-            hidden = small.loc[group.index]
-            if hidden.sum() == 1 and len(group) > 1:
-                shown = group.loc[~hidden, count]
-                small.loc[shown.idxmin()] = True
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    small = _withheld(out, count, keys)
     out["suppressed"] = small
     out[count] = out[count].astype("Int64").mask(small)
     for column in others:
@@ -448,12 +194,10 @@ def suppress_small(
     return out
 
 
-def mask_small_groups(
-    frame: pd.DataFrame, size: str, statistics: Iterable[str], *, threshold: int = MIN_CELL
-) -> pd.DataFrame:
-    """Blank every statistic of a group of fewer than `threshold` responses (its `size`)."""
+def mask_small_groups(frame: pd.DataFrame, size: str, statistics: Iterable[str]) -> pd.DataFrame:
+    """Blank every statistic of a group of fewer than `MIN_CELL` responses (its `size`)."""
     out = frame.copy()
-    small = out[size].fillna(0) < threshold
+    small = _withheld(out, size, [])
     for column in statistics:
         out[column] = out[column].mask(small)
     out["suppressed"] = small

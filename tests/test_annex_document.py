@@ -253,7 +253,7 @@ def test_html_page_shows_the_same_sentences(sample_build, lang):
 
 
 def test_pdf_of_the_last_year_where_a_browser_prints_it(sample_build):
-    from pipelines.lib.outputs.charts import find_browser
+    from pipelines.lib.outputs.static_export import find_browser
 
     if find_browser() is None:
         pytest.skip("no Chromium-family browser on this machine")

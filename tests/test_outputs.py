@@ -23,6 +23,7 @@ from pipelines import definitions
 from pipelines.lib.build import _exports_changed, run_build
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import formatting as fmt
+from pipelines.lib.outputs import static_export as static_lib
 from pipelines.lib.outputs import tables
 from pipelines.lib.outputs.data import AnnexData, Figure, file_year, load_annex_data, rows_up_to
 from pipelines.lib.outputs.manifest import data_digest, data_digests
@@ -50,7 +51,7 @@ def outputs(sample_build) -> Path:
 @pytest.fixture(scope="module")
 def static_available(outputs) -> bool:
     """The build exported SVG/PNG when a browser was found (else it warned and wrote HTML)."""
-    return chart_lib.find_browser() is not None
+    return static_lib.find_browser() is not None
 
 
 def chart_file(outputs: Path, name: str, lang: str, ext: str, year: int = YEAR) -> Path:
@@ -163,7 +164,7 @@ def test_without_a_browser_the_static_files_are_skipped_with_one_warning(tmp_pat
     data = flow_data()
     result = chart_lib.build_charts(data)
     html = chart_lib.write_html(result.charts, tmp_path)
-    report = chart_lib.export_static(result.charts, tmp_path)
+    report = static_lib.export_static(result.charts, tmp_path)
     assert html and all(path.exists() for path in html)
     assert report.warning and "no Chromium-family browser" in report.warning
     assert f"skipped {2 * len(result.charts)} SVG/PNG files" in report.warning
@@ -179,14 +180,14 @@ def test_a_headless_shell_is_preferred_and_browser_path_wins(tmp_path, monkeypat
     for path in (shell, chromium):
         path.write_text("#!/bin/sh\n")
         path.chmod(0o755)
-    monkeypatch.setattr(chart_lib, "HEADLESS_SHELLS", ("chromium-headless-shell",))
+    monkeypatch.setattr(static_lib, "HEADLESS_SHELLS", ("chromium-headless-shell",))
     monkeypatch.setenv("PATH", str(folder))
     monkeypatch.delenv("BROWSER_PATH", raising=False)
-    assert chart_lib.find_browser() == str(shell)
+    assert static_lib.find_browser() == str(shell)
     monkeypatch.setenv("BROWSER_PATH", str(chromium))
-    assert chart_lib.find_browser() == str(chromium)
+    assert static_lib.find_browser() == str(chromium)
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "missing"))
-    assert chart_lib.find_browser() is None
+    assert static_lib.find_browser() is None
 
 
 # --- what the sample build wrote ------------------------------------------------------------
@@ -262,7 +263,7 @@ def test_a_second_export_reuses_the_files_of_unchanged_charts(sample_build, tmp_
     """Warm: the build keeps a hash per static file, so an unchanged chart is not exported."""
     data = load_annex_data(sample_build)
     result = chart_lib.build_charts(data)
-    report = chart_lib.export_static(result.charts, sample_build.outputs_dir, browser="/none")
+    report = static_lib.export_static(result.charts, sample_build.outputs_dir, browser="/none")
     if report.warning and "no Chromium" in report.warning:
         pytest.skip(NO_BROWSER)  # nothing was cached by the build
     assert report.exported == 0
@@ -581,23 +582,23 @@ def test_the_browser_is_opened_ahead_only_when_charts_are_likely_to_be_exported(
     tmp_path, monkeypatch
 ):
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    if chart_lib.find_browser() is None:
+    if static_lib.find_browser() is None:
         pytest.skip(NO_BROWSER)
     unchanged, changed = (lambda: False), (lambda: True)
     try:
-        assert chart_lib.prewarm(tmp_path, unchanged)  # nothing exported there yet
-        assert not chart_lib.prewarm(tmp_path, changed)  # one session at a time
+        assert static_lib.prewarm(tmp_path, unchanged)  # nothing exported there yet
+        assert not static_lib.prewarm(tmp_path, changed)  # one session at a time
     finally:
-        chart_lib.close_prewarmed()
-    assert chart_lib._PREWARMED is None and not _sessions_alive()
+        static_lib.close_prewarmed()
+    assert static_lib._PREWARMED is None and not _sessions_alive()
     (tmp_path / ".static-cache.json").write_text("{}")
-    assert not chart_lib.prewarm(tmp_path, unchanged)  # the same exports: the same charts
+    assert not static_lib.prewarm(tmp_path, unchanged)  # the same exports: the same charts
     try:
-        assert chart_lib.prewarm(tmp_path, changed)  # a newer export: charts will change
+        assert static_lib.prewarm(tmp_path, changed)  # a newer export: charts will change
     finally:
-        chart_lib.close_prewarmed()
+        static_lib.close_prewarmed()
     monkeypatch.setenv("ANNEX_STATIC_CHARTS", "off")
-    assert not chart_lib.prewarm(tmp_path, changed)
+    assert not static_lib.prewarm(tmp_path, changed)
 
 
 def test_exports_newer_than_the_publication_count_as_changed(settings):
@@ -623,19 +624,19 @@ def test_exports_newer_than_the_publication_count_as_changed(settings):
 
 def test_a_build_that_stops_early_closes_the_browser_it_opened(settings, monkeypatch):
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    if chart_lib.find_browser() is None:
+    if static_lib.find_browser() is None:
         pytest.skip(NO_BROWSER)
     opened: list[bool] = []
-    real = chart_lib.prewarm
+    real = static_lib.prewarm
 
     def prewarm(outputs: Path, changed_since: Callable[[], bool]) -> bool:
         opened.append(real(outputs, changed_since))
         return opened[-1]
 
-    monkeypatch.setattr(chart_lib, "prewarm", prewarm)
+    monkeypatch.setattr(static_lib, "prewarm", prewarm)
     outcome = run_build(settings, progress=lambda _line: None)  # raw/ holds no export
     assert not outcome.published and opened == [True]
-    assert chart_lib._PREWARMED is None and not _sessions_alive()
+    assert static_lib._PREWARMED is None and not _sessions_alive()
 
 
 def test_the_content_key_follows_every_value_and_its_order():
@@ -685,15 +686,15 @@ def _stalling_export(tmp_path, monkeypatch, fast_answers: int, slow_answers: int
 
     fast = type("Fast", (_Browser,), {"answers": fast_answers})
     slow = type("Slow", (_Browser,), {"answers": slow_answers})
-    monkeypatch.setattr(chart_lib, "_kaleido_class", lambda: fast)
+    monkeypatch.setattr(static_lib, "_kaleido_class", lambda: fast)
     monkeypatch.setattr(kaleido, "Kaleido", slow)
-    monkeypatch.setattr(chart_lib, "STALL_SECONDS", 0.5)
-    monkeypatch.setattr(chart_lib, "POLL_SECONDS", 0.1)
+    monkeypatch.setattr(static_lib, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(static_lib, "POLL_SECONDS", 0.1)
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
     data = flow_data()
     charts = chart_lib.build_charts(data).charts
     logged: list[str] = []
-    report = chart_lib.export_static(charts, tmp_path, browser="/bin/sh", log=logged.append)
+    report = static_lib.export_static(charts, tmp_path, browser="/bin/sh", log=logged.append)
     return report, logged, fast, slow
 
 
@@ -719,10 +720,10 @@ def test_a_charts_png_is_drawn_from_its_svg_as_kaleido_draws_it(tmp_path, monkey
     """The build's session draws a figure once for its SVG and PNG; the PNG is byte for byte
     the one kaleido's own way (a drawing per format) makes."""
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    browser = chart_lib.find_browser()
+    browser = static_lib.find_browser()
     if browser is None:
         pytest.skip(NO_BROWSER)
-    pairing = chart_lib._kaleido_class()
+    pairing = static_lib._kaleido_class()
     assert hasattr(pairing, "write_svg_and_png")  # the locked kaleido has what it relies on
     drawn: list[str] = []
 
@@ -731,13 +732,13 @@ def test_a_charts_png_is_drawn_from_its_svg_as_kaleido_draws_it(tmp_path, monkey
             drawn.append(svg.path.stem)
             await super().write_svg_and_png(svg, png)
 
-    monkeypatch.setattr(chart_lib, "_kaleido_class", lambda: Counting)
+    monkeypatch.setattr(static_lib, "_kaleido_class", lambda: Counting)
     chart = flow_chart()
     made: dict[bool, dict[str, bytes]] = {}
     for fast in (True, False):  # False: kaleido's own session
-        jobs = chart_lib.static_jobs([chart], tmp_path / str(fast))
+        jobs = static_lib.static_jobs([chart], tmp_path / str(fast))
         jobs[0].path.parent.mkdir(parents=True)
-        errors = chart_lib._run(chart_lib._export(jobs, browser, fast, chart_lib.StaticReport()))
+        errors = static_lib._run(static_lib._export(jobs, browser, fast, static_lib.StaticReport()))
         assert errors == []
         made[fast] = {job.format: job.path.read_bytes() for job in jobs}
     assert drawn == [chart.stem]  # once, by the fast session only
@@ -751,14 +752,14 @@ def test_a_chart_the_browser_cannot_draw_is_named_and_left_for_the_next_build(
     tmp_path, monkeypatch
 ):
     monkeypatch.delenv("ANNEX_STATIC_CHARTS", raising=False)
-    browser = chart_lib.find_browser()
+    browser = static_lib.find_browser()
     if browser is None:
         pytest.skip(NO_BROWSER)
     # the page answers as kaleido's does when plotly.js fails to draw a figure
     failing = "function(spec, scale) { return JSON.stringify({code: 525, message: 'broken'}); }"
-    monkeypatch.setattr(chart_lib, "_SVG_AND_PNG_JS", failing)
+    monkeypatch.setattr(static_lib, "_SVG_AND_PNG_JS", failing)
     chart = flow_chart()
-    report = chart_lib.export_static([chart], tmp_path, browser=browser)
+    report = static_lib.export_static([chart], tmp_path, browser=browser)
     assert report.exported == 0 and report.requested == 2 and not report.valid
     assert len(report.errors) == 1
     assert f"{chart.stem}.svg and {chart.stem}.png" in report.errors[0]

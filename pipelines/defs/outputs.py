@@ -20,6 +20,7 @@ from pipelines.lib.config import Settings
 from pipelines.lib.hashing import file_sha256
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs import dictionary, draft, tables, word
+from pipelines.lib.outputs import static_export as static_lib
 from pipelines.lib.outputs.data import AnnexData, load_annex_data
 from pipelines.lib.outputs.manifest import Manifest, data_digests, output_key
 from pipelines.lib.rawfiles import author_files
@@ -92,7 +93,7 @@ def _charts(job: Job) -> Made:
         script.unlink(missing_ok=True)  # written again by write_html
     html = chart_lib.write_html(chart_set.charts, outputs)  # and plotly.js when missing
     html_seconds = time.monotonic() - started
-    report = chart_lib.export_static(chart_set.charts, outputs, log=context.log.info)
+    report = static_lib.export_static(chart_set.charts, outputs, log=context.log.info)
     if report.warning:
         context.log.warning(report.warning)
     for error in report.errors:
@@ -128,13 +129,13 @@ def _charts(job: Job) -> Made:
     if report.warning:
         metadata["static_export_warning"] = report.warning
     metadata.update(_charts_preview(settings, data))
-    static_off = chart_lib.static_export_disabled() is not None
+    static_off = static_lib.static_export_disabled() is not None
     complete = not report.errors and (report.warning is None or static_off)
     return Made(metadata, files, complete)
 
 
 def _charts_depends_on(settings: Settings) -> tuple[str, ...]:
-    return (chart_lib.static_export_disabled() or "static export on",)
+    return (static_lib.static_export_disabled() or "static export on",)
 
 
 def _charts_preview(settings: Settings, data: AnnexData) -> Metadata:
@@ -209,7 +210,7 @@ def _draft(job: Job) -> Made:
 
 def _pdf_browser() -> str | None:
     """The browser that prints the PDF: the charts' (none when static export is off)."""
-    return None if chart_lib.static_export_disabled() else chart_lib.find_browser()
+    return None if static_lib.static_export_disabled() else static_lib.find_browser()
 
 
 def _draft_depends_on(settings: Settings) -> tuple[str, ...]:

@@ -156,13 +156,13 @@ def run_build(
     """
     started = time.monotonic()  # loading the definitions is part of the build's time
     from pipelines.definitions import defs  # the code location, loaded once per build
-    from pipelines.lib.outputs import charts
+    from pipelines.lib.outputs import static_export as static
 
     settings = settings or Settings.from_env()
     with build_lock(settings, wait_seconds=0), contextlib.ExitStack() as browser:
         # a build that will likely export charts opens the browser while it loads and ingests
-        if outputs and charts.prewarm(settings.outputs_dir, lambda: _exports_changed(settings)):
-            browser.callback(charts.close_prewarmed)
+        if outputs and static.prewarm(settings.outputs_dir, lambda: _exports_changed(settings)):
+            browser.callback(static.close_prewarmed)
         job = defs().resolve_job_def("annex_build" if outputs else "annex_publish")
         job = job.with_logger_defs({"progress": _progress_logger(progress, started)})
         result = job.execute_in_process(

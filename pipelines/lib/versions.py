@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.lib.config import PROJECT_ROOT
 from pipelines.lib.exports import FINGERPRINT_TABLE
 from pipelines.lib.warehouse import SqlModel, relation_kind
 
@@ -46,6 +47,9 @@ _UNSTABLE = re.compile(
     re.IGNORECASE,
 )
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
+# A seed (sql/seeds/*.csv, a path from the project root) is part of the model, not an input that
+# changes under it: its bytes go into the model's fingerprint.
+_SEED = re.compile(r"\bread_csv\s*\(\s*'(sql/seeds/[\w.-]+\.csv)'", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
@@ -62,10 +66,17 @@ def referenced_tables(query: str) -> frozenset[str]:
     )
 
 
+def seed_files(query: str) -> list[Path]:
+    """The seeds a query reads, as paths."""
+    code = _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", query))
+    return [PROJECT_ROOT / path for path in sorted(set(_SEED.findall(code)))]
+
+
 def is_deterministic(query: str) -> bool:
-    """Whether the query's result depends only on the tables it reads (no file, clock or
-    random number)."""
-    return _UNSTABLE.search(_code_only(query)) is None
+    """Whether the query's result depends only on the tables and seeds it reads (no other file,
+    clock or random number)."""
+    code = _SEED.sub("(", _LINE_COMMENT.sub("", _BLOCK_COMMENT.sub("", query)))
+    return _UNSTABLE.search(_code_only(code)) is None
 
 
 def ensure_versions_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -177,6 +188,8 @@ def model_fingerprint(con: duckdb.DuckDBPyConnection, model: SqlModel) -> str | 
     known = recorded_versions(con)
     digest = hashlib.sha256(f"duckdb {duckdb.__version__}\0{_runner_version()}\0".encode())
     digest.update(model.path.read_bytes())
+    for seed in seed_files(query):
+        digest.update(seed.read_bytes())
     for table in sorted(referenced_tables(query) - {model.qualified_name}):
         version = known.get(table) or content_version(con, table)
         if version is None:

@@ -31,7 +31,7 @@ import duckdb
 import yaml
 
 from pipelines.lib import atomic
-from pipelines.lib.config import SQL_DIR, Settings
+from pipelines.lib.config import PROJECT_ROOT, SQL_DIR, Settings
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
@@ -160,6 +160,8 @@ def build_config(spill_dir: Path | None = None) -> dict[str, str | bool]:
         # DuckDB then tries to download them ("Failure while replaying WAL file ...
         # core_functions"). Without auto-install it loads the built-in ones and replays.
         "autoinstall_known_extensions": False,
+        # a model reads its seeds by their path from the project root (sql/seeds/...)
+        "file_search_path": str(PROJECT_ROOT),
     }
 
 

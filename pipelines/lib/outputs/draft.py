@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.lib import atomic
+from pipelines.lib.labels import label, words
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs.data import AnnexData, Figure, rows_up_to
 from pipelines.lib.outputs.formatting import (
@@ -40,6 +41,7 @@ from pipelines.lib.outputs.formatting import (
     format_figure,
     format_number,
     format_percent,
+    listing,
 )
 from pipelines.lib.outputs.inert import markdown_text
 from pipelines.lib.outputs.markdown import to_html
@@ -48,13 +50,7 @@ from pipelines.lib.outputs.templating import environment
 
 # How the draft names the survey's themes (p2.survey.band.<theme>): NL after "over", FR after
 # "à l'égard" (so with its "de").
-THEMES: dict[str, dict[str, str]] = {
-    "working_conditions": {"nl": "de arbeidsomstandigheden", "fr": "des conditions de travail"},
-    "social_protection": {
-        "nl": "de toegang tot sociale bescherming in geval van ziekte",
-        "fr": "de l'accès à la protection sociale en cas de maladie",
-    },
-}
+THEMES: dict[str, dict[str, str]] = words("theme_phrase")
 
 
 @dataclass
@@ -164,21 +160,14 @@ class FigureText:
 
 
 MONTHS: dict[str, tuple[str, ...]] = {
-    "nl": (
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-        "september", "oktober", "november", "december",
-    ),
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre",
-    ),
-}  # fmt: skip
+    lang: tuple(texts[lang] for texts in words("month").values()) for lang in ("nl", "fr")
+}
 
 # The survey's band before a noun, as the annex writes it ("een middelmatige tevredenheid",
 # "une satisfaction moyenne").
 BAND_ATTRIBUTIVE: dict[str, dict[str, str]] = {
-    "nl": {"low": "lage", "moderate": "middelmatige", "high": "hoge"},
-    "fr": {"low": "faible", "moderate": "moyenne", "high": "élevée"},
+    lang: {band: texts[lang] for band, texts in words("band_attributive").items()}
+    for lang in ("nl", "fr")
 }
 
 
@@ -306,9 +295,7 @@ class Governance:
         if f"{path}[0]" in self.facts or (value == 0 and text is None and self._is_list(path)):
             return self.listing(path)
         if text in ("true", "false") and value is None:
-            return {"nl": {"true": "ja", "false": "nee"}, "fr": {"true": "oui", "false": "non"}}[
-                self.lang
-            ][text]
+            return label(f"yes_no.{text}", self.lang)
         if text is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return long_date(dt.date.fromisoformat(text), self.lang)
         return self.n(path) if text is None else self.text(path)
@@ -335,14 +322,6 @@ def _ordinary_assembly(data: AnnexData, year: int) -> dt.date | None:
 
 
 PARTNERS = "cooperation.new_partner_members"
-
-
-def listing(items: Sequence[str], lang: Lang) -> str:
-    """'a, b en c' / 'a, b et c'."""
-    items = [str(item) for item in items]
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + (" en " if lang == "nl" else " et ") + items[-1]
 
 
 def _frame_rows(frame: pd.DataFrame | None, year: int | None = None) -> list[dict]:
@@ -606,12 +585,7 @@ def _embed(alt: str, src: str, draft_dir: Path, lang: Lang) -> str:
             f'<img src="data:{mime};base64,{encoded}" alt="{html.escape(alt)}">'
             f"<figcaption>{html.escape(alt)}</figcaption>"
         )
-    note = {
-        "nl": "Grafiek niet als afbeelding beschikbaar (geen browser voor de statische export); "
-        "zie de interactieve versie naast dit ontwerp",
-        "fr": "Graphique non disponible en image (pas de navigateur pour l'export statique) ; "
-        "voir la version interactive à côté de ce projet",
-    }[lang]
+    note = label("draft.no_image", lang)
     return f'<p class="missing-chart">{html.escape(alt)}: {note} ({html.escape(src)}).</p>'
 
 

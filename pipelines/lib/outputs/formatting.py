@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import Literal
+
+from pipelines.lib.labels import all_labels, label, words
 
 Lang = Literal["nl", "fr"]
 LANGS: tuple[Lang, ...] = ("nl", "fr")
@@ -23,46 +26,27 @@ DECIMAL_SEPARATOR: dict[str, str] = {"nl": ",", "fr": ","}
 PERCENT_SUFFIX: dict[str, str] = {"nl": "%", "fr": NARROW_NBSP + "%"}
 # The one marker of a value that is not published (suppressed, not computed, not given), the same
 # in every table, chart and document of a language.
-NOT_PUBLISHED: dict[str, str] = {"nl": "niet gepubliceerd", "fr": "non publié"}
+NOT_PUBLISHED: dict[str, str] = all_labels()["not_published"]
 MISSING = NOT_PUBLISHED
 
 # A count known only roughly ("een tiental", "une dizaine"), as the annex writes it.
 ROUND_COUNTS: dict[int, tuple[str, str]] = {
-    10: ("een tiental", "une dizaine"),
-    12: ("een twaalftal", "une douzaine"),
-    15: ("een vijftiental", "une quinzaine"),
-    20: ("een twintigtal", "une vingtaine"),
-    30: ("een dertigtal", "une trentaine"),
-    40: ("een veertigtal", "une quarantaine"),
-    50: ("een vijftigtal", "une cinquantaine"),
-    100: ("een honderdtal", "une centaine"),
+    int(n): (texts["nl"], texts["fr"]) for n, texts in words("round_count").items()
 }
-QUALIFIER_PREFIX: dict[str, dict[str, str]] = {
-    "about": {"nl": "ongeveer ", "fr": "environ "},
-    "more_than": {"nl": "meer dan ", "fr": "plus de "},
-}
-
-_WORDS_NL = (
-    "geen", "één", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien",
-    "elf", "twaalf",
-)  # fmt: skip
-_WORDS_FR = (
-    "aucun", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
-    "onze", "douze",
-)  # fmt: skip
-
 # The qualifier of a rough count, as a word of its own (a table's qualifier column).
-QUALIFIER_WORDS: dict[str, dict[str, str]] = {
-    "about": {"nl": "ongeveer", "fr": "environ"},
-    "more_than": {"nl": "meer dan", "fr": "plus de"},
+QUALIFIER_WORDS: dict[str, dict[str, str]] = words("qualifier")
+# ... and before the number it qualifies ("meer dan 300").
+QUALIFIER_PREFIX: dict[str, dict[str, str]] = {
+    code: {lang: text + " " for lang, text in texts.items()}
+    for code, texts in QUALIFIER_WORDS.items()
 }
+
+_NUMBERS = words("number")
+_WORDS_NL = tuple(_NUMBERS[str(n)]["nl"] for n in range(len(_NUMBERS)))
+_WORDS_FR = tuple(_NUMBERS[str(n)]["fr"] for n in range(len(_NUMBERS)))
 
 # The survey's band (p2.survey.band*), stored in English in the warehouse.
-BAND_WORDS: dict[str, dict[str, str]] = {
-    "low": {"nl": "laag", "fr": "faible"},
-    "moderate": {"nl": "middelmatig", "fr": "moyenne"},
-    "high": {"nl": "hoog", "fr": "élevée"},
-}
+BAND_WORDS: dict[str, dict[str, str]] = words("band")
 
 # Decimals shown by unit when a figure does not say otherwise.
 UNIT_DECIMALS: dict[str, int] = {"mean": 2}
@@ -200,6 +184,14 @@ def excel_number_format(unit: str | None, value: float | None = None) -> str:
     if value is not None and not float(value).is_integer():
         return "#,##0.0#"
     return "#,##0"
+
+
+def listing(items: Sequence[object], lang: Lang) -> str:
+    """'a, b en c' / 'a, b et c'."""
+    texts = [str(item) for item in items]
+    if len(texts) < 2:
+        return "".join(texts)
+    return ", ".join(texts[:-1]) + f" {label('word.and', lang)} " + texts[-1]
 
 
 def capitalize_first(text: str) -> str:

@@ -1,9 +1,10 @@
-"""Dutch and French words for every code the published tables hold, in one place.
+"""Published tables in Dutch or French: every code, header and note as a reader's words.
 
 The warehouse keeps codes (`moderate`, `about`, `formeel`, `A4`, `working_conditions`) so that
 queries stay stable; whatever a report author reads in Dutch or French (tables, workbook, charts,
-notebooks) takes its words from here, never the code. `localize` turns a published table into
-the one a language's reader gets: headers, codes and notes in that language.
+notebooks) takes its words from the one seed table (`pipelines.lib.labels`), never the code.
+`localize` turns a published table into the one a language's reader gets: headers, codes and
+notes in that language.
 """
 
 from __future__ import annotations
@@ -13,149 +14,31 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from pipelines.lib.labels import Words, pick, words
 from pipelines.lib.outputs.formatting import (
     BAND_WORDS,
     QUALIFIER_WORDS,
     Lang,
 )
 
-Words = dict[str, dict[str, str]]
-
-EXIT_REASONS: Words = {
-    "resignation": {"nl": "Ontslag", "fr": "Démission"},
-    "exclusion": {"nl": "Uitsluiting", "fr": "Exclusion"},
-    "death": {"nl": "Overlijden", "fr": "Décès"},
-    "bankruptcy": {"nl": "Faillissement", "fr": "Faillite"},
-    "winding_up": {"nl": "Vereffening", "fr": "Liquidation"},
-    "transfer": {"nl": "Overdracht", "fr": "Cession"},
-}
-TRAINING_TYPES: Words = {
-    "formeel": {"nl": "Formeel", "fr": "Formelle"},
-    "informeel": {"nl": "Informeel", "fr": "Informelle"},
-    "initieel": {"nl": "Initieel", "fr": "Initiale"},
-}
-GENDERS: Words = {
-    "M": {"nl": "Man", "fr": "Homme"},
-    "V": {"nl": "Vrouw", "fr": "Femme"},
-    "X": {"nl": "X", "fr": "X"},
-}
-AUDIENCES: Words = {
-    "all": {"nl": "Alle doelgroepen", "fr": "Tous les publics"},
-    "membres": {"nl": "Vennoten", "fr": "Membres"},
-    "grand public": {"nl": "Breed publiek", "fr": "Grand public"},
-    "membres et grand public": {"nl": "Vennoten en publiek", "fr": "Membres et grand public"},
-}
-LIKERT_LABELS: Words = {
-    "A1": {"nl": "Zeer ontevreden", "fr": "Très insatisfait"},
-    "A2": {"nl": "Ontevreden", "fr": "Insatisfait"},
-    "A3": {"nl": "Neutraal", "fr": "Neutre"},
-    "A4": {"nl": "Tevreden", "fr": "Satisfait"},
-    "A5": {"nl": "Zeer tevreden", "fr": "Très satisfait"},
-}
-THEMES: Words = {
-    "overall": {"nl": "alle thema's", "fr": "tous les thèmes"},
-    "working_conditions": {"nl": "arbeidsomstandigheden", "fr": "conditions de travail"},
-    "social_protection": {
-        "nl": "toegang tot sociale bescherming",
-        "fr": "accès à la protection sociale",
-    },
-    "profile": {"nl": "profiel", "fr": "profil"},
-    "comment": {"nl": "opmerkingen", "fr": "commentaires"},
-}
-QUESTION_TYPES: Words = {
-    "likert5": {"nl": "tevredenheidsschaal", "fr": "échelle de satisfaction"},
-    "single": {"nl": "één antwoord", "fr": "réponse unique"},
-    "text": {"nl": "vrije tekst", "fr": "texte libre"},
-}
-BREAKDOWNS: Words = {
-    "total": {"nl": "totaal", "fr": "total"},
-    "all": {"nl": "alle", "fr": "tous"},
-    "type": {"nl": "type", "fr": "type"},
-    "gender": {"nl": "gender", "fr": "genre"},
-    "language": {"nl": "taal", "fr": "langue"},
-}
-GROUPS: Words = {
-    "all": {"nl": "alle", "fr": "tous"},
-    "(no answer)": {"nl": "geen antwoord", "fr": "sans réponse"},
-    "nl": {"nl": "Nederlandstalig", "fr": "néerlandophone"},
-    "fr": {"nl": "Franstalig", "fr": "francophone"},
-}
-UNITS: Words = {
-    "members": {"nl": "vennoten", "fr": "coopérateurs"},
-    "requests": {"nl": "aanvragen", "fr": "demandes"},
-    "ratio": {"nl": "verhouding", "fr": "proportion"},
-    "sessions": {"nl": "sessies", "fr": "sessions"},
-    "hours": {"nl": "uren", "fr": "heures"},
-    "participants": {"nl": "deelnemers", "fr": "participants"},
-    "responses": {"nl": "antwoorden", "fr": "réponses"},
-    "mean": {"nl": "gemiddelde", "fr": "moyenne"},
-    "text": {"nl": "tekst", "fr": "texte"},
-    "count": {"nl": "aantal", "fr": "nombre"},
-}
+# The exit reasons of the register, in the order the annex lists them (labels: `reason.*`).
+EXIT_REASON_CODES = ("resignation", "exclusion", "death", "bankruptcy", "winding_up", "transfer")
+EXIT_REASONS: Words = pick("reason", EXIT_REASON_CODES)
+TRAINING_TYPES: Words = words("training_type")
+GENDERS: Words = words("gender")
+AUDIENCES: Words = words("audience")
+LIKERT_LABELS: Words = pick("answer", ("A1", "A2", "A3", "A4", "A5"))
+THEMES: Words = words("theme")
+QUESTION_TYPES: Words = words("question_type")
+BREAKDOWNS: Words = words("breakdown")
+GROUPS: Words = words("group")
+UNITS: Words = words("unit")
 YES_NO: dict[bool, dict[str, str]] = {
-    True: {"nl": "ja", "fr": "oui"},
-    False: {"nl": "nee", "fr": "non"},
+    flag: words("yes_no")[str(flag).lower()] for flag in (True, False)
 }
-GOVERNANCE_VALUES: Words = {
-    "ordinary": {"nl": "gewone", "fr": "ordinaire"},
-    "extraordinary": {"nl": "buitengewone", "fr": "extraordinaire"},
-    "true": {"nl": "ja", "fr": "oui"},
-    "false": {"nl": "nee", "fr": "non"},
-}
+GOVERNANCE_VALUES: Words = words("governance_value")
 # Keys of the governance file that no figure of the catalog names (those take the figure's label).
-GOVERNANCE_KEYS: Words = {
-    "year": {"nl": "Jaar", "fr": "Année"},
-    "cooperative.name": {"nl": "Naam van de coöperatie", "fr": "Nom de la coopérative"},
-    "cooperative.founded": {"nl": "Opgericht in", "fr": "Fondée en"},
-    "cooperative.founders": {"nl": "Oprichters", "fr": "Fondateurs"},
-    "general_assemblies": {"nl": "Algemene vergaderingen", "fr": "Assemblées générales"},
-    "general_assemblies.date": {
-        "nl": "Algemene vergadering: datum",
-        "fr": "Assemblée générale : date",
-    },
-    "general_assemblies.kind": {
-        "nl": "Algemene vergadering: soort",
-        "fr": "Assemblée générale : type",
-    },
-    "general_assemblies.workshops": {
-        "nl": "Algemene vergadering: workshops",
-        "fr": "Assemblée générale : ateliers",
-    },
-    "board.mandate_years": {
-        "nl": "Mandaat van de bestuurders (jaren)",
-        "fr": "Mandat des administrateurs (années)",
-    },
-    "board.unpaid": {"nl": "Onbezoldigd mandaat", "fr": "Mandat non rémunéré"},
-    "ethics_committee.composition.support_staff": {
-        "nl": "Ethisch comité: leden van de ondersteunende teams",
-        "fr": "Comité d'éthique : membres des équipes d'appui",
-    },
-    "ethics_committee.composition.external_experts": {
-        "nl": "Ethisch comité: externe experts",
-        "fr": "Comité d'éthique : experts externes",
-    },
-    "ethics_committee.composition.user_members": {
-        "nl": "Ethisch comité: gebruikers-vennoten",
-        "fr": "Comité d'éthique : coopérateurs utilisateurs",
-    },
-    "participation.workers_assembly.date": {
-        "nl": "Werkersvergadering: datum",
-        "fr": "Assemblée des travailleurs : date",
-    },
-    "participation.survey_id": {"nl": "Ledenbevraging van het jaar", "fr": "Enquête de l'année"},
-    "education.events": {"nl": "Evenementen", "fr": "Événements"},
-    "education.events.name": {"nl": "Evenement: naam", "fr": "Événement : nom"},
-    "education.events.participants": {
-        "nl": "Evenement: deelnemers",
-        "fr": "Événement : participants",
-    },
-    "education.events.workshops": {"nl": "Evenement: workshops", "fr": "Événement : ateliers"},
-    "cooperation.new_partner_members": {
-        "nl": "Nieuwe partners die vennoot werden",
-        "fr": "Nouveaux partenaires devenus coopérateurs",
-    },
-    "cooperation.networks": {"nl": "Netwerken", "fr": "Réseaux"},
-}
+GOVERNANCE_KEYS: Words = words("governance_key")
 # Columns whose values are codes, and the words for them.
 VALUE_WORDS: dict[str, Words] = {
     "band": BAND_WORDS,
@@ -166,101 +49,21 @@ VALUE_WORDS: dict[str, Words] = {
     "audience": AUDIENCES,
 }
 
-HEADERS: dict[str, tuple[str, str]] = {
-    "year": ("Jaar", "Année"),
-    "figure_id": ("Cijfer (id)", "Chiffre (id)"),
-    "label_nl": ("Omschrijving (NL)", "Libellé (NL)"),
-    "label_fr": ("Omschrijving (FR)", "Libellé (FR)"),
-    "label": ("Omschrijving", "Libellé"),
-    "definition": ("Definitie", "Définition"),
-    "definition_nl": ("Definitie (NL)", "Définition (NL)"),
-    "definition_fr": ("Definitie (FR)", "Définition (FR)"),
-    "value": ("Waarde", "Valeur"),
-    "value_text": ("Tekstwaarde", "Valeur texte"),
-    "text_nl": ("Zoals in de tekst (NL)", "Comme dans le texte (NL)"),
-    "text_fr": ("Zoals in de tekst (FR)", "Comme dans le texte (FR)"),
-    "qualifier": ("Kwalificatie", "Qualificatif"),
-    "unit": ("Eenheid", "Unité"),
-    "source": ("Bron", "Source"),
-    "source_file": ("Bestand", "Fichier"),
-    "note": ("Opmerking", "Remarque"),
-    "note_nl": ("Opmerking (NL)", "Remarque (NL)"),
-    "note_fr": ("Opmerking (FR)", "Remarque (FR)"),
-    "category": ("Categorie", "Catégorie"),
-    "members": ("Vennoten", "Coopérateurs"),
-    "share_of_members": ("Aandeel van de vennoten", "Part des coopérateurs"),
-    "assembly_date": ("Datum", "Date"),
-    "is_ordinary": ("Gewone vergadering", "Assemblée ordinaire"),
-    "voters": ("Stemmers", "Votants"),
-    "members_on_eve": ("Vennoten op de vooravond", "Coopérateurs la veille"),
-    "turnout": ("Opkomst", "Participation"),
-    "vote_rows": ("Stemregels", "Lignes de vote"),
-    "duplicate_votes": ("Dubbele stemmen (één keer geteld)", "Votes en double (comptés une fois)"),
-    "non_member_votes": ("Stemmen van niet-vennoten", "Votes de non-coopérateurs"),
-    "frozen_value": ("Bevroren waarde", "Valeur gelée"),
-    "frozen_value_text": ("Bevroren tekstwaarde", "Valeur texte gelée"),
-    "computed_value": ("Waarde volgens de huidige exports", "Valeur selon les exports actuels"),
-    "computed_value_text": ("Tekstwaarde volgens de huidige exports", "Valeur texte actuelle"),
-    "difference": ("Verschil", "Différence"),
-    "frozen_at": ("Bevroren op", "Gelé le"),
-    "theme": ("Thema", "Thème"),
-    "question": ("Vraag", "Question"),
-    "answer": ("Antwoord", "Réponse"),
-    "responses": ("Antwoorden", "Réponses"),
-    "answers": ("Antwoorden", "Réponses"),
-    "share": ("Aandeel", "Part"),
-    "mean": ("Gemiddelde", "Moyenne"),
-    "band": ("Niveau", "Niveau"),
-    "top2box": ("Aandeel (zeer) tevreden", "Part (très) satisfaits"),
-    "type": ("Type", "Type"),
-    "gender": ("Gender", "Genre"),
-    "hours": ("Uren", "Heures"),
-    "trainings": ("Opleidingen", "Formations"),
-    "sessions": ("Sessies", "Sessions"),
-    "participants": ("Deelnemers", "Participants"),
-    "audience": ("Doelgroep", "Public cible"),
-    "key": ("Sleutel", "Clé"),
-    "key_path": ("Gegeven", "Donnée"),
-    "breakdown": ("Uitsplitsing", "Ventilation"),
-    "group_value": ("Groep", "Groupe"),
-    "respondents": ("Respondenten", "Répondants"),
-    "satisfaction_mean": ("Gemiddelde tevredenheid (1 tot 5)", "Satisfaction moyenne (de 1 à 5)"),
-    "suppressed": ("Niet gepubliceerd", "Non publié"),
-    "survey_id": ("Bevraging", "Enquête"),
-    "is_survey_of_year": ("Bevraging van het jaar", "Enquête de l'année"),
-    "question_column": ("Vraagcode", "Code de la question"),
-    "question_type": ("Soort vraag", "Type de question"),
-    "answer_code": ("Antwoordcode", "Code de réponse"),
-    "answer_nl": ("Antwoord (NL)", "Réponse (NL)"),
-    "answer_fr": ("Antwoord (FR)", "Réponse (FR)"),
-    "people": ("Personen", "Personnes"),
-    "registrations": ("Inschrijvingen", "Inscriptions"),
-    "sessions_without_attendance": ("Sessies zonder aanwezigen", "Sessions sans présents"),
-    "incomplete_responses": ("Onvolledige antwoorden", "Réponses incomplètes"),
-    "first_complete_date": (
-        "Datum van het eerste volledige antwoord",
-        "Date de la première réponse complète",
-    ),
-    "members_on_first_complete_date": (
-        "Vennoten op die datum",
-        "Coopérateurs à cette date",
-    ),
-    "response_rate": ("Responsgraad", "Taux de réponse"),
-    "principle": ("Principe", "Principe"),
-    "section_table": ("Tabel", "Table"),
-    "section_column": ("Kolom", "Colonne"),
-    "frozen_by": ("Afgesloten door", "Clôturée par"),
-}
-# Headers that differ from HEADERS in one table.
-TABLE_HEADERS: dict[tuple[str, str], tuple[str, str]] = {
-    ("annex.survey_distribution", "text"): ("Vraag", "Question"),
-    ("annex.survey_distribution", "text_nl"): ("Vraag (NL)", "Question (NL)"),
-    ("annex.survey_distribution", "text_fr"): ("Vraag (FR)", "Question (FR)"),
-    ("annex.survey_distribution", "responses"): (
-        "Volledige antwoorden op de bevraging",
-        "Réponses complètes à l'enquête",
-    ),
-}
+
+def _headers() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, str], tuple[str, str]]]:
+    """`header.<column>` and, for a header that differs in one table, `header.<table>.<column>`."""
+    headers: dict[str, tuple[str, str]] = {}
+    table_headers: dict[tuple[str, str], tuple[str, str]] = {}
+    for key, texts in words("header").items():
+        table, _, column = key.rpartition(".")
+        if table:
+            table_headers[(table, column)] = (texts["nl"], texts["fr"])
+        else:
+            headers[column] = (texts["nl"], texts["fr"])
+    return headers, table_headers
+
+
+HEADERS, TABLE_HEADERS = _headers()
 # The answers a codebook lists in its question's text: "Hoe werkt u? (A1 werknemer, A2 ...)".
 _ANSWER_LIST = re.compile(r"\s*\((?:\s*[A-Za-z]*\d+ [^,()]+,?)+\)")
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.lib import atomic
+from pipelines.lib.labels import LABELS_CSV
 from pipelines.lib.outputs.data import AnnexData, row_years
 
 MANIFEST_NAME = ".outputs-manifest.json"
@@ -57,7 +58,7 @@ def code_digest() -> str:
     libraries' versions."""
     digest = hashlib.sha256()
     code = [p for p in sorted(_OUTPUTS_CODE.rglob("*")) if p.suffix in (".py", ".j2")]
-    for path in [*code, _OUTPUT_ASSETS]:
+    for path in [*code, _OUTPUT_ASSETS, LABELS_CSV]:  # the words they write are code too
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     for library in LIBRARIES:

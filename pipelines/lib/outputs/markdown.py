@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.lib.outputs.inert import markdown_text
 
-if TYPE_CHECKING:  # imported when a document is first converted (~0.2 s), not with the package
+if TYPE_CHECKING:  # imported when a document is first converted, not with the package
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 

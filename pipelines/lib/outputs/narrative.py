@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.lib.labels import all_labels
 from pipelines.lib.outputs.formatting import LANGS, Lang
 from pipelines.lib.rawfiles import check_export
 
@@ -50,7 +51,7 @@ SECTION_IDS: tuple[str, ...] = (
 )
 
 # The one marker of a section whose text is still to be written, in every format.
-MARKER: dict[str, str] = {"nl": "[Tekst nog te schrijven]", "fr": "[Texte à rédiger]"}
+MARKER: dict[str, str] = all_labels()["draft.marker"]
 
 _SECTION = re.compile(r"^##(?!#)\s*(?P<id>.*?)\s*#*\s*$")
 _REFERENCE = re.compile(r"\{\{\s*(?P<id>[^{}]*?)\s*\}\}")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipelines.lib.atomic import atomic_path
+from pipelines.lib.labels import label, pair, words
 from pipelines.lib.outputs.data import FIGURES_TABLE, AnnexData
 from pipelines.lib.outputs.formatting import LANGS, excel_number_format, qualifier_word
 from pipelines.lib.outputs.inert import csv_frame, xlsx_cell
@@ -39,64 +40,14 @@ if TYPE_CHECKING:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
 
-# Section tables in the order of the annex, with their sheet name and NL / FR titles.
+# Section tables in the order of the annex, with their sheet name and NL / FR titles (labels:
+# `sheet.<table>`, the sheet's name in both languages, and `section.<table>`).
 SECTIONS: dict[str, tuple[str, str, str]] = {
-    "annex.membership_flows": (
-        "Ledenstromen - Flux",
-        "Ledenstromen",
-        "Flux de coopérateurs",
-    ),
-    "annex.members_by_category": (
-        "Categorieën - Catégories",
-        "Vennoten per categorie",
-        "Coopérateurs par catégorie",
-    ),
-    "annex.general_assemblies": (
-        "AV - AG",
-        "Algemene vergaderingen",
-        "Assemblées générales",
-    ),
-    "annex.governance_facts": (
-        "Bestuur - Gouvernance",
-        "Feiten uit het governancebestand",
-        "Faits du fichier de gouvernance",
-    ),
-    "annex.survey_distribution": (
-        "Enquête antw. - réponses",
-        "Ledenenquête: antwoorden per vraag",
-        "Enquête : réponses par question",
-    ),
-    "annex.survey_responses": (
-        "Respons - Taux de réponse",
-        "Ledenenquête: respons",
-        "Enquête : taux de réponse",
-    ),
-    "annex.survey_satisfaction": (
-        "Tevredenheid - Satisfaction",
-        "Ledenenquête: tevredenheid",
-        "Enquête : satisfaction",
-    ),
-    "annex.staff_training": (
-        "Opl. personeel - Form. pers.",
-        "Opleidingen van de ondersteunende teams",
-        "Formations des équipes d'appui",
-    ),
-    "annex.member_courses": (
-        "Opl. vennoten - Form. membres",
-        "Opleidingen voor vennoten en publiek",
-        "Formations pour les coopérateurs et le public",
-    ),
-    "annex.figure_revisions": (
-        "Herzieningen - Révisions",
-        "Herzieningen van afgesloten jaren",
-        "Révisions des années clôturées",
-    ),
+    table: (" - ".join(pair(f"sheet.{table}")), *pair(f"section.{table}"))
+    for table in words("section")
+    if table != FIGURES_TABLE
 }
-FIGURES_SHEET = (
-    "Cijfers - Chiffres",
-    "Alle cijfers van de bijlage",
-    "Tous les chiffres de l'annexe",
-)
+FIGURES_SHEET = (" - ".join(pair(f"sheet.{FIGURES_TABLE}")), *pair(f"section.{FIGURES_TABLE}"))
 # Published annex tables that are not sections of the annex (the figures have their own sheet).
 NOT_SECTIONS = {
     FIGURES_TABLE,
@@ -119,8 +70,8 @@ class _Styles:
 
 @functools.cache
 def _styles() -> _Styles:
-    """The workbooks' styles; openpyxl is imported when a workbook is first written (~0.15 s),
-    not with the package (a build whose tables are unchanged writes none)."""
+    """The workbooks' styles; openpyxl is imported when a workbook is first written, not with
+    the package (a build whose tables are unchanged writes none)."""
     from openpyxl.styles import Font, PatternFill
 
     return _Styles(
@@ -297,7 +248,7 @@ def _write_sheet(ws: Worksheet, table: SheetTable, year: int) -> None:
     ws.title = table.sheet[:31]
     xlsx_cell(ws["A1"], f"{table.title_nl} {year} / {table.title_fr} {year}")
     ws["A1"].font = styles.title
-    xlsx_cell(ws["A2"], f"Bron / Source: {table.source}")
+    xlsx_cell(ws["A2"], f"{' / '.join(pair('workbook.source'))}: {table.source}")
     ws["A2"].font = styles.italic
     for col, (nl, fr) in enumerate(table.headers, start=1):
         top, bottom = ws.cell(row=3, column=col), ws.cell(row=4, column=col)
@@ -421,22 +372,13 @@ def info_rows(data: AnnexData, year: int, run_id: str | None) -> list[tuple[str,
     if frozen is not None and "year" in frozen.columns and (frozen["year"] == year).any():
         frozen_at = _cell_value(frozen.loc[frozen["year"] == year, "frozen_at"].iloc[0])
     return [
-        ("Jaar", "Année", year),
-        ("Gepubliceerd magazijn", "Entrepôt publié", str(data.publication)),
-        ("Gepubliceerd op", "Publié le", data.published_at.replace(tzinfo=None)),
-        ("Uitvoering (Dagster)", "Exécution (Dagster)", run_id or ""),
-        ("Jaar afgesloten op", "Année clôturée le", frozen_at or "—"),
+        (*pair("header.year"), year),
+        (*pair("workbook.info.publication"), str(data.publication)),
+        (*pair("workbook.info.published_at"), data.published_at.replace(tzinfo=None)),
+        (*pair("workbook.info.run"), run_id or ""),
+        (*pair("workbook.info.frozen_at"), frozen_at or "—"),
     ] + (
-        [
-            (
-                "Let op",
-                "Attention",
-                "Het blad Cijfers toont de bevroren cijfers; de sectiebladen tonen wat de "
-                "huidige exports geven (verschillen, als er zijn: blad Herzieningen). / La "
-                "feuille Chiffres montre les chiffres gelés ; les feuilles des sections montrent "
-                "ce que donnent les exports actuels (différences éventuelles : feuille Révisions).",
-            )
-        ]
+        [(*pair("workbook.info.attention"), " / ".join(pair("workbook.info.frozen_note")))]
         if frozen_at
         else []
     )
@@ -452,13 +394,13 @@ def write_workbook(
     wb = Workbook()
     info = wb.active
     info.title = "Info"
-    info["A1"] = f"Tabellen bij de bijlage {year} / Tableaux de l'annexe {year}"
+    info["A1"] = " / ".join(label("workbook.title", lang, year=year) for lang in LANGS)
     info["A1"].font = styles.title
     for r, (nl, fr, value) in enumerate(info_rows(data, year, run_id), start=3):
         info.cell(row=r, column=1, value=nl).font = styles.bold
         info.cell(row=r, column=2, value=fr).font = styles.italic
         cell = info.cell(row=r, column=3, value=_cell_value(value))
-        fmt = _number_format("year" if nl == "Jaar" else "", cell.value)
+        fmt = _number_format("year" if nl == pair("header.year")[0] else "", cell.value)
         if fmt:
             cell.number_format = fmt
     info.column_dimensions["A"].width = 26

@@ -10,7 +10,7 @@ from pipelines.lib.outputs.formatting import capitalize_first
 from pipelines.lib.outputs.inert import code_span, markdown_text
 from pipelines.lib.outputs.markdown import table_cell
 
-if TYPE_CHECKING:  # imported when a document is first written (~0.1 s), not with the package
+if TYPE_CHECKING:  # imported when a document is first written, not with the package
     import jinja2
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -27,7 +27,7 @@ def sentence_start(text: str) -> str:
 def environment() -> jinja2.Environment:
     """Templates rendered to Markdown (not HTML: the page escapes in `markdown.to_html`).
 
-    Compiling the templates took ~0.3 s a build: Jinja's own bytecode cache keeps the compiled
+    Compiling the templates is a cost on every build: Jinja's own bytecode cache keeps the compiled
     code between processes (in a private folder of the temp directory, checked against each
     template's modification time).
     """

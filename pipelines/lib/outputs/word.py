@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.lib.atomic import atomic_path
+from pipelines.lib.labels import label
 from pipelines.lib.outputs.formatting import Lang
 from pipelines.lib.outputs.narrative import FOLDER, MARKER
 
@@ -120,12 +121,7 @@ class _Writer:
         if png.is_file():
             self.document.add_picture(str(png), width=Cm(CHART_WIDTH_CM))
         else:
-            note = {
-                "nl": "grafiek niet als afbeelding beschikbaar (geen browser voor de statische "
-                "export); zie de interactieve versie naast dit document",
-                "fr": "graphique non disponible en image (pas de navigateur pour l'export "
-                "statique) ; voir la version interactive à côté de ce document",
-            }[self.lang]
+            note = label("word.no_image", self.lang)
             self.paragraph().add_run(note).italic = True
         self.paragraph("Caption").add_run(alt)
 
