@@ -10,8 +10,8 @@ import pytest
 
 from pipelines.lib import hashing
 from pipelines.lib.build import run_build
-from pipelines.lib.exports import ExportError, load_csv_export, reader_error
 from pipelines.lib.hashing import file_sha256
+from pipelines.lib.ingest import ExportError, load_csv_export, reader_error
 from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.sources.assembly import VOTES
 from pipelines.lib.sources.register import (
@@ -414,7 +414,7 @@ def test_unchanged_files_are_not_read_again(settings, con, monkeypatch):
     first = load_csv_export(con, VOTES, [path], settings.raw_dir)
     assert not first.reused
     # reading the file again would now fail: a kept table proves it was not read
-    monkeypatch.setattr("pipelines.lib.exports._csv_file", None)
+    monkeypatch.setattr("pipelines.lib.ingest.csv._csv_file", None)
     again = load_csv_export(con, VOTES, [path], settings.raw_dir)
     assert again.reused
     assert (again.files, again.rows_read, again.rows_loaded, again.rows_quarantined) == (

@@ -45,11 +45,10 @@ class Warehouse(dg.ConfigurableResource):
     pseudonym_key_path: str | None = None
     # The private folder of working folders (ANNEX_WORK_DIR); default from the environment.
     work_dir: str | None = None
-    # Read every export again, even one whose files and reading code are unchanged since the
-    # table was made (by default such a table is kept: see pipelines.lib.exports.load_export),
-    # and write every output again (by default the files of an output made from the same
-    # content are kept: see pipelines.lib.outputs.manifest).
-    reread_exports: bool = False
+    # Make everything again: read every export, compute every model, publish every table and
+    # write every output, even those whose inputs are unchanged since they were made (by
+    # default such things are kept: see pipelines/lib/reuse.py).
+    rebuild_all: bool = False
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _stack_con: ExitStack | None = PrivateAttr(default=None)
@@ -89,7 +88,7 @@ class Warehouse(dg.ConfigurableResource):
     def reuse_unchanged(self) -> bool:
         """Keep what was made from unchanged inputs: ingestion and model tables, the tables
         the last publication holds, outputs' files."""
-        return not self.reread_exports
+        return not self.rebuild_all
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -3,7 +3,7 @@
 import duckdb
 
 from pipelines.lib.assets import Model, sql_model_assets
-from pipelines.lib.exports import record_quarantine
+from pipelines.lib.ingest import record_quarantine
 
 
 def _quarantine_uncounted_votes(con: duckdb.DuckDBPyConnection) -> dict[str, object]:

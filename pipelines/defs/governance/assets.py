@@ -4,7 +4,7 @@ annex table of facts, and a (warning) check of the new partner members against t
 import dagster as dg
 
 from pipelines.lib.assets import Model, key_of, sql_model_assets
-from pipelines.lib.exports import not_read
+from pipelines.lib.ingest import not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.governance import (

@@ -9,7 +9,7 @@ from pipelines.lib.assets import key_of
 from pipelines.lib.config import SQL_DIR
 from pipelines.lib.outputs.narrative import unknown_references
 from pipelines.lib.resources import Warehouse
-from pipelines.lib.versions import recorded_versions
+from pipelines.lib.reuse import WorkLedger
 from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publication_manifest, publish
 
 # Every published model is upstream, so any failed blocking check (they all guard an upstream
@@ -35,8 +35,8 @@ def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     settings = warehouse.settings
     with warehouse.connect() as con:
         check_narrative_references(con, settings.raw_dir)
-        # tables whose version the last publication holds are kept from it (not with --reread)
-        versions = recorded_versions(con) if warehouse.reuse_unchanged else None
+        # tables whose version the last publication holds are kept from it (not with --rebuild-all)
+        versions = WorkLedger(con).versions() if warehouse.reuse_unchanged else None
         tables = publish(con, settings, versions=versions)
     path = settings.publication_path
     kept = publication_manifest(settings).get("kept", [])

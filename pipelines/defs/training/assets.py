@@ -11,7 +11,7 @@ from pipelines.lib.assets import (
     key_of,
     sql_model_assets,
 )
-from pipelines.lib.exports import load_csv_export, load_workbook_export, not_read
+from pipelines.lib.ingest import load_csv_export, load_workbook_export, not_read
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.training import (
     MEMBER_COURSES,

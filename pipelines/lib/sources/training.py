@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.assets import SqlCheck
-from pipelines.lib.exports import (
+from pipelines.lib.ingest import (
     EXCEL_DATE_SQL,
     Column,
     ExportSpec,
