@@ -27,12 +27,14 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from pipelines.lib import atomic
-from pipelines.lib.warehouse import SqlModel, relation_kind
+
+if TYPE_CHECKING:  # warehouse.py keeps its publication's ledger here: imported when needed
+    from pipelines.lib.warehouse import SqlModel
 
 LEDGER_TABLE = "ingest.reuse_ledger"
 
@@ -239,6 +241,8 @@ def table_is_current(
 ) -> bool:
     """Whether `table` is there as a `kind` ('table' or 'view') last made, completely, from
     `made_from` (None: from something unversioned, so never)."""
+    from pipelines.lib.warehouse import relation_kind
+
     return WorkLedger(con).is_current(table, made_from) and relation_kind(con, table) == kind
 
 
