@@ -13,6 +13,7 @@ from pipelines.lib import assets as asset_lib
 from pipelines.lib import reuse
 from pipelines.lib.build import run_build
 from pipelines.lib.config import SQL_DIR
+from pipelines.lib.resources import Warehouse
 from pipelines.lib.warehouse import SqlModel, sql_model
 from tests.builders import Register
 from tests.helpers import figures
@@ -180,3 +181,34 @@ def test_the_ledger_keeps_the_last_complete_making_only(con, tmp_path):
     assert reuse.FileLedger(tmp_path / "ledger.json").is_current("annex.figures", "made")
     assert reuse.fingerprint("a", "b") != reuse.fingerprint("ab") != reuse.fingerprint("a", b"b")
     assert reuse.fingerprint("a", "b") == reuse.fingerprint("a", b"b")
+
+
+def test_a_working_database_of_an_older_layout_is_dropped_not_migrated(settings, caplog):
+    """The working database is a cache of the exports: one an older version wrote (here with
+    its own version table) is deleted and made again, whatever it holds."""
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.work_db_path)) as old:
+        old.execute("create schema ingest")
+        old.execute("create table ingest.table_versions as select 'core.years' as table_name")
+    warehouse = Warehouse(manage_lock=False)
+    try:
+        with warehouse.connect() as con:
+            tables = con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() "
+                "where database_name = current_database()"
+            ).fetchall()
+            assert tables == [(reuse.LEDGER_TABLE,)]
+            assert not reuse.WorkLedger(con).of_another_layout()
+    finally:
+        warehouse.close()
+    assert "written by an earlier version: deleted" in caplog.text
+    # the layout is recorded: a database of this layout is kept as it is
+    warehouse = Warehouse(manage_lock=False)
+    try:
+        with warehouse.connect() as con:
+            con.execute("create table ingest.kept as select 1 as x")
+        warehouse.close()
+        with warehouse.connect() as con:
+            assert con.execute("select x from ingest.kept").fetchall() == [(1,)]
+    finally:
+        warehouse.close()

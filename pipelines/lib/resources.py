@@ -14,6 +14,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines.lib.config import WORK_DIR_VAR, Settings
+from pipelines.lib.reuse import WorkLedger
 from pipelines.lib.warehouse import (
     WarehouseFolderError,
     build_lock,
@@ -143,6 +144,21 @@ class Warehouse(dg.ConfigurableResource):
                     "reads every export again"
                 )
                 self._con = self._stack_con.enter_context(opening())
+            if WorkLedger(self._con).of_another_layout():
+                # a cache of the exports like any other: dropped and made again, not migrated
+                self._stack_con.close()
+                for stale in (
+                    settings.work_db_path,
+                    settings.work_db_path.with_suffix(".duckdb.wal"),
+                ):
+                    stale.unlink(missing_ok=True)
+                self._warn(
+                    f"the working database {settings.work_db_path} was written by an earlier "
+                    "version: deleted; this build reads every export again"
+                )
+                self._stack_con = ExitStack()
+                self._con = self._stack_con.enter_context(opening())
+                WorkLedger(self._con).of_another_layout()  # records this layout
             private_files(settings.work_dir)
         yield self._con
 

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # warehouse.py keeps its publication's ledger here: imported 
     from pipelines.lib.warehouse import SqlModel
 
 LEDGER_TABLE = "ingest.reuse_ledger"
+# The layout of the working database: a database of another layout (an older version's) is a
+# cache of the exports like any other, so it is dropped and made again, never migrated.
+WORK_LAYOUT = "reuse ledger 1"
+_LAYOUT_ENTRY = "work.duckdb"
 
 
 def fingerprint(*parts: str | bytes) -> str:
@@ -140,7 +144,24 @@ class WorkLedger(Ledger):
 
     def versions(self) -> dict[str, str]:
         """Every recorded thing's version."""
-        return dict(self._run(f"select name, version from {LEDGER_TABLE}"))
+        return dict(
+            self._run(f"select name, version from {LEDGER_TABLE} where name != ?", [_LAYOUT_ENTRY])
+        )
+
+    def of_another_layout(self) -> bool:
+        """Whether the database holds what an older layout of this code wrote (to be dropped);
+        an empty database is given this layout."""
+        if self.is_current(_LAYOUT_ENTRY, WORK_LAYOUT):
+            return False
+        written = self.con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name || '.' || table_name != ?",
+            [LEDGER_TABLE],
+        ).fetchone()[0]
+        if written:
+            return True
+        self.record(_LAYOUT_ENTRY, WORK_LAYOUT)
+        return False
 
 
 class FileLedger(Ledger):
