@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import logging
 import os
 import re
 import tempfile
@@ -42,9 +41,6 @@ from pipelines.lib.warehouse import (
     quote_literal,
     scratch_folder,
 )
-
-log = logging.getLogger(__name__)
-
 
 # Encodings DuckDB's CSV reader decodes itself; others are transcoded to UTF-8 first.
 DUCKDB_ENCODINGS = {
