@@ -136,6 +136,10 @@ def print_revisions(con: object) -> None:
 
 def print_summary(settings: Settings, outcome: BuildOutcome) -> None:
     print()
+    if outcome.register_shape is not None:
+        from pipelines.lib.sources.register_shapes import SHAPE_NAMES
+
+        print(f"Register read from {SHAPE_NAMES[outcome.register_shape]}: {outcome.register_files}")
     checks = len(outcome.passed_checks) + len(outcome.failed_checks)
     print(f"Checks: {len(outcome.passed_checks)} of {checks} passed")
     for failed in outcome.failed_checks:

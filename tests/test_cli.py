@@ -146,9 +146,19 @@ def test_version_names_the_project_and_duckdb(capsys):
 def test_build_summary_names_checks_quarantine_figures_and_where_everything_is(published, capsys):
     from pipelines.lib.build import BuildOutcome
 
-    outcome = BuildOutcome(published=True, seconds=4.2, passed_checks=["a", "b"])
+    outcome = BuildOutcome(
+        published=True,
+        seconds=4.2,
+        passed_checks=["a", "b"],
+        register_shape="odoo",
+        register_files="register/odoo/subscription_register.csv",
+    )
     cli.print_summary(published, outcome)
     lines = capsys.readouterr().out.splitlines()
+    assert (
+        "Register read from Odoo's own export (register/odoo/): "
+        "register/odoo/subscription_register.csv" in lines
+    )
     listing = published.outputs_dir / "quality" / "quarantine.csv"
     assert "Checks: 2 of 2 passed" in lines
     assert f"Quarantined rows: 117 (each row: {listing})" in lines

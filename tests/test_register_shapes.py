@@ -307,6 +307,10 @@ def test_the_sample_in_every_shape_publishes_the_golden_membership_figures(
     write_sample(settings.raw_dir, 1, register_shape=shape, register_lang=lang)
     outcome = run_build(settings, progress=lambda _line: None, outputs=False)
     assert outcome.published, (outcome.errors, outcome.failed_checks)
+    # the build's summary says which shape it read
+    assert outcome.register_shape == {"odoo": "odoo", "xlsx": "workbook"}[shape]
+    first = "register/odoo/" if shape == "odoo" else "register/register.xlsx"
+    assert outcome.register_files.startswith(first), outcome.register_files
     values = figures(settings, 2024)
     assert len(GOLDEN_MEMBERSHIP) == 9
     assert {k: values[k] for k in GOLDEN_MEMBERSHIP} == GOLDEN_MEMBERSHIP

@@ -16,6 +16,7 @@ import dagster as dg
 from pipelines.lib.config import Settings
 from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.sources.register_shapes import SOURCE_TABLE
 from pipelines.lib.warehouse import build_lock
 
 Progress = Callable[[str], None]
@@ -36,6 +37,9 @@ class BuildOutcome:
     failed_checks: list[FailedCheck] = field(default_factory=list)
     passed_checks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # which shape of the register was read (plain, odoo, workbook) and its files
+    register_shape: str | None = None
+    register_files: str = ""
 
 
 _NOT_RUN = re.compile(r"^Dependencies for step (?P<step>\S+) (failed|were not executed)")
@@ -203,11 +207,14 @@ def run_build(
             if error is not None and error.cls_name in PLAIN_ERRORS:  # its message says all
                 message = message.split(": ", 1)[-1]
             outcome.errors.append(f"{event.step_key}: {message}")
-    materialised = {
-        event.asset_key.to_user_string()
-        for event in result.all_events
-        if event.event_type_value == "ASSET_MATERIALIZATION"
-    }
+    materialised: set[str] = set()
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            made = event.event_specific_data.materialization
+            materialised.add(made.asset_key.to_user_string())
+            if made.asset_key == dg.AssetKey(SOURCE_TABLE.split(".")):
+                outcome.register_shape = str(made.metadata["shape"].value)
+                outcome.register_files = str(made.metadata["files"].value)
     # published means the publication was replaced; a later output step may still have failed
     outcome.published = "publish/coop_duckdb" in materialised
     return outcome
