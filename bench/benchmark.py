@@ -10,7 +10,7 @@ chart file rendered, every pseudonym hashed), a rebuild of the same exports (wha
 does when no export changed: the ingestion and model tables, the publication's tables and the
 outputs' files are kept), a build after one governance fact was corrected (what the sensor runs
 after the secretariat's edit: only what depends on the fact is computed, published and written
-again; the file is restored afterwards), and `annex build --reread` (every export read, every
+again; the file is restored afterwards), and `annex build --rebuild-all` (every export read, every
 model computed and every output written again, as after a new export of each; static charts of
 unchanged figures and pseudonyms of known members are still reused); then, into an empty
 warehouse folder again, a first build without the static charts (`ANNEX_STATIC_CHARTS=off`, as
@@ -18,7 +18,7 @@ on a machine without a browser): the part of a first build that is not the brows
 Prints wall time, the `annex` process's CPU time and peak memory (max RSS), the same with the
 browser processes it starts for the static charts (`+ browser`: every process of the tree sampled
 from /proc every 0.1 s, memory as summed PSS, so that pages they share count once, and never less
-than the process's own peak; Linux only), the publication's size (after `--reread`) and the
+than the process's own peak; Linux only), the publication's size (after `--rebuild-all`) and the
 ratios between the two scales; no thresholds are asserted. This machine's speed drifts (by a
 third within an hour, and ~2.5-fold between days): compare two versions by runs taken close
 together, alternately.
@@ -201,7 +201,7 @@ def measure(scale: int, out: Path) -> dict[str, float]:
         build("one fact")
     finally:
         governance.write_text(original, encoding="utf-8")
-    build("--reread", "--reread")
+    build("--rebuild-all", "--rebuild-all")
     publication = (root / "warehouse" / "coop.duckdb").stat().st_size / 2**20
     document = time_document(root, out)
     # a first build again, without the static charts (the browser's part of a first build)
@@ -280,7 +280,7 @@ def main() -> None:
     print()
     print(f"{'':>22} {'scale 1':>12} {'scale ' + str(args.scale):>12} {'ratio':>8}")
     rows = [("members", "members"), ("operations", "operations")]
-    for kind in ("first", "rebuild", "one fact", "--reread", "first, no SVG/PNG"):
+    for kind in ("first", "rebuild", "one fact", "--rebuild-all", "first, no SVG/PNG"):
         rows += [
             (f"{kind} (s)", f"{kind} (s)"),
             (f"{kind} cpu", "  CPU (s)"),
@@ -298,7 +298,7 @@ def main() -> None:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"{label:>22} {small[key]:>12,.1f} {large[key]:>12,.1f} {ratio:>8.1f}")
     print()
-    for kind in ("rebuild", "one fact", "--reread"):
+    for kind in ("rebuild", "one fact", "--rebuild-all"):
         key = f"{kind} (s)"
         per_op = (large[key] / large["operations"]) / (small[key] / small["operations"])
         print(f"{kind} time per operation, scale {args.scale} vs scale 1: {per_op:.2f}x")

@@ -45,7 +45,7 @@ except Exception as exc:
 from pathlib import Path
 import duckdb
 from openpyxl import Workbook
-from pipelines.lib.exports import load_workbook_export
+from pipelines.lib.ingest import load_workbook_export
 from pipelines.lib.sources.training import STAFF_PARTICIPATIONS
 raw = Path(sys.argv[1]); path = raw / "training" / "staff_training_2024.xlsx"
 path.parent.mkdir()
@@ -72,7 +72,7 @@ print(f"{len(futures)} export hashed:", [f.result()[:12] for f in futures])
     "header + one 1 GB line": """
 from pathlib import Path
 import duckdb
-from pipelines.lib.exports import load_csv_export
+from pipelines.lib.ingest import load_csv_export
 from pipelines.lib.sources.assembly import VOTES
 raw = Path(sys.argv[1]); path = raw / "assembly" / "ga_2024-06-18.csv"; path.parent.mkdir()
 with open(path, "wb") as handle:

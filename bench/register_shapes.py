@@ -64,7 +64,7 @@ def measure(raw: Path) -> None:
     """Ingest the register of `raw` into an empty database (the step a build runs)."""
     import tempfile
 
-    from pipelines.lib.exports import load_csv_export
+    from pipelines.lib.ingest import load_csv_export
     from pipelines.lib.sources.register import REGISTER_SPECS
     from pipelines.lib.sources.register_odoo import load_odoo
     from pipelines.lib.sources.register_shapes import find_register

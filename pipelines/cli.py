@@ -218,7 +218,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     problem: str | None = None
     try:
-        outcome = run_build(settings, reread_exports=args.reread)
+        outcome = run_build(settings, rebuild_all=args.rebuild_all)
     except BuildLockedError as exc:
         print(f"annex build: {exc}", file=sys.stderr)
         return 75
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         help="first write the sample exports into the raw folder when it holds none",
     )
     build.add_argument(
-        "--reread",
+        "--rebuild-all",
         action="store_true",
         help="read every export, compute every model and write every output again, even those "
         "unchanged since the last build (by default a table made from the same files or "

@@ -188,3 +188,25 @@ def test_real_exports_dropped_beside_the_sample_are_warned_about(tmp_path):
     for path in (p for p in out.rglob("*") if p.is_file() and p != real):
         path.unlink()  # the sample removed: real exports alone
     assert sample_mix(out) is None
+
+
+def test_rebuild_all_asks_the_build_to_keep_nothing(settings, monkeypatch, capsys):
+    """`--rebuild-all` is the one switch that makes everything again (it was `--reread`)."""
+    from pipelines.lib import build as build_lib
+    from pipelines.lib.warehouse import BuildLockedError
+
+    (settings.raw_dir / "register").mkdir()
+    (settings.raw_dir / "register" / "cooperators.csv").write_text("cooperator_register_number\n")
+    asked: list[bool] = []
+
+    def run_build(_settings, *, rebuild_all: bool = False):
+        asked.append(rebuild_all)
+        raise BuildLockedError("held by a test")  # stops before any build
+
+    monkeypatch.setattr(build_lib, "run_build", run_build)
+    assert cli.main(["build"]) == 75
+    assert cli.main(["build", "--rebuild-all"]) == 75
+    assert asked == [False, True]
+    with pytest.raises(SystemExit):
+        cli.main(["build", "--reread"])
+    capsys.readouterr()

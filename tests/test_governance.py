@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.exports import ExportError
+from pipelines.lib.ingest import ExportError
 from pipelines.lib.sources.governance import parse_governance
 from pipelines.sample.governance import GOVERNANCE_2024_YAML
 from tests.builders import Register

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.exports import ExportError
+from pipelines.lib.ingest import ExportError
 from pipelines.lib.sources.governance import flatten, parse_governance
 
 

@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from pipelines import cli
 from pipelines.lib import atomic, hashing
 from pipelines.lib.config import Settings
-from pipelines.lib.exports import ExportError, load_csv_export, load_workbook_export
+from pipelines.lib.ingest import ExportError, load_csv_export, load_workbook_export
 from pipelines.lib.plainyaml import read_plain_yaml
 from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.sources.assembly import VOTES

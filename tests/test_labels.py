@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from pipelines import notebook as nb
-from pipelines.lib import labels, versions
-from pipelines.lib.config import PROJECT_ROOT
+from pipelines.lib import labels, reuse
+from pipelines.lib.config import PROJECT_ROOT, SQL_DIR
 from pipelines.lib.outputs import charts, formatting, tables
 from pipelines.lib.outputs import labels as output_labels
-from pipelines.lib.warehouse import sql_model
+from pipelines.lib.sqlfiles import SqlModel, query_reads
 
 
 def test_every_label_has_one_key_and_both_languages():
@@ -60,17 +60,17 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     seed = tmp_path / "sql" / "seeds" / "figure_catalog.csv"
     seed.parent.mkdir(parents=True)
     shutil.copy(PROJECT_ROOT / "sql" / "seeds" / "figure_catalog.csv", seed)
-    monkeypatch.setattr(versions, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(reuse, "PROJECT_ROOT", tmp_path)
     return seed
 
 
 def test_a_seed_is_part_of_what_its_model_is_made_from(project_copy: Path):
-    model = sql_model("annex/figure_catalog.sql")
-    assert versions.is_deterministic(model.query)  # kept while its seed is unchanged
-    assert versions.seed_files(model.query) == [project_copy]
-    assert not versions.is_deterministic("select * from read_csv('raw/x.csv')")
+    model = SqlModel(SQL_DIR / "annex" / "figure_catalog.sql")
+    assert reuse.is_deterministic(model.query)  # kept while its seed is unchanged
+    assert query_reads(model.query).seeds == ("sql/seeds/figure_catalog.csv",)
+    assert not reuse.is_deterministic("select * from read_csv('raw/x.csv')")
     with duckdb.connect() as con:
-        before = versions.model_fingerprint(con, model)
-        assert before is not None and versions.model_fingerprint(con, model) == before
+        before = reuse.model_fingerprint(con, model)
+        assert before is not None and reuse.model_fingerprint(con, model) == before
         project_copy.write_text(project_copy.read_text() + "p9.extra,9,count,a,b,c,d,e,f\n")
-        assert versions.model_fingerprint(con, model) not in (None, before)
+        assert reuse.model_fingerprint(con, model) not in (None, before)

@@ -560,8 +560,8 @@ def test_outputs_of_unchanged_content_are_kept_and_remade_when_it_changes(settin
     assert fourth["outputs/charts"] == ", files of 1 unchanged year kept"
     assert fourth["outputs/annex_draft"] == ""
     assert fourth["outputs/tables"] == kept and script.stat().st_size > 1_000_000
-    # --reread makes every output again
-    assert not any(_build_outputs(settings, reread_exports=True).values())
+    # --rebuild-all makes every output again
+    assert not any(_build_outputs(settings, rebuild_all=True).values())
     # new content: every output is made again
     register.member(2)
     register.subscribe("2023-05-02", 2, 1)

@@ -273,7 +273,7 @@ def test_published_annex_tables_keep_their_order(sample_build):
 
 
 def test_published_columns_have_plain_types(sample_build):
-    """The working database stores some register columns as ENUMs (pipelines.lib.exports
+    """The working database stores some register columns as ENUMs (pipelines.lib.ingest
     `Column.enum`); report authors' tools see text, numbers, dates and lists only."""
     with read_publication(sample_build) as con:
         types = {

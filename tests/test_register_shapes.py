@@ -13,7 +13,7 @@ import pytest
 from pipelines import cli
 from pipelines.lib.build import run_build
 from pipelines.lib.config import Settings
-from pipelines.lib.exports import ExportError, load_csv_export
+from pipelines.lib.ingest import ExportError, load_csv_export
 from pipelines.lib.sources.register import REGISTER_SPECS
 from pipelines.lib.sources.register_odoo import load_odoo
 from pipelines.lib.sources.register_shapes import find_register

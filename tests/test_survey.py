@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.exports import ExportError
+from pipelines.lib.ingest import ExportError
 from pipelines.lib.sources.survey import load_surveys
 from pipelines.sample.survey import COMMENT_NAMES, NAMED_COMMENTS
 from tests.builders import Register

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from pipelines.lib.exports import ExportError, load_csv_export, load_workbook_export
+from pipelines.lib.ingest import ExportError, load_csv_export, load_workbook_export
 from pipelines.lib.sources.training import (
     MEMBER_COURSES,
     STAFF_PARTICIPATIONS,

@@ -376,7 +376,7 @@ def outputs(
     """The outputs share one step and one read of the publication (reading it took ~0.2 s an
     output, and a step costs Dagster ~0.1 s); the asset graph still shows each. An output's
     files made from the same content as those it last wrote are kept, year by year for a
-    yearly output (unless `--reread`: see pipelines/lib/outputs/manifest.py). An output that
+    yearly output (unless `--rebuild-all`: see pipelines/lib/outputs/manifest.py). An output that
     fails does not stop the others, except the draft, which shows the charts; the step fails
     once every output has been tried, naming each that failed."""
     settings = warehouse.settings

@@ -8,8 +8,8 @@ import duckdb
 from pipelines.lib.assets import key_of
 from pipelines.lib.outputs.narrative import unknown_references
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.reuse import WorkLedger
 from pipelines.lib.sqlfiles import all_models
-from pipelines.lib.versions import recorded_versions
 from pipelines.lib.warehouse import PUBLISHED_SCHEMAS, publication_manifest, publish
 
 # Every published model is upstream, so any failed blocking check (they all guard an upstream
@@ -32,8 +32,8 @@ def publication(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.M
     settings = warehouse.settings
     with warehouse.connect() as con:
         check_narrative_references(con, settings.raw_dir)
-        # tables whose version the last publication holds are kept from it (not with --reread)
-        versions = recorded_versions(con) if warehouse.reuse_unchanged else None
+        # tables whose version the last publication holds are kept from it (not with --rebuild-all)
+        versions = WorkLedger(con).versions() if warehouse.reuse_unchanged else None
         tables = publish(con, settings, versions=versions)
     path = settings.publication_path
     kept = publication_manifest(settings).get("kept", [])

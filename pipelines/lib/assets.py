@@ -8,7 +8,7 @@ import logging
 import dagster as dg
 import duckdb
 
-from pipelines.lib.exports import LoadResult
+from pipelines.lib.ingest import LoadResult
 from pipelines.lib.metadata import table_metadata
 
 # Schemas keyed by raw member numbers: their rows never reach the run log.

@@ -147,12 +147,13 @@ def run_build(
     progress: Progress = print,
     *,
     outputs: bool = True,
-    reread_exports: bool = False,
+    rebuild_all: bool = False,
 ) -> BuildOutcome:
     """Materialise, check and publish everything; never raises for a data problem.
 
     `outputs=False` stops at the publication (no charts, tables or draft): for quick checks.
-    `reread_exports` reads every export again, even those unchanged since the last build.
+    `rebuild_all` reads, computes, publishes and writes everything again, even what is
+    unchanged since the last build.
     """
     started = time.monotonic()  # loading the definitions is part of the build's time
     from pipelines.definitions import defs  # the code location, loaded once per build
@@ -177,7 +178,7 @@ def run_build(
                     warehouse_dir=str(settings.warehouse_dir),
                     pseudonym_key_path=str(settings.pseudonym_key_path),
                     work_dir=str(settings.work_root) if settings.work_root else None,
-                    reread_exports=reread_exports,
+                    rebuild_all=rebuild_all,
                 )
             },
         )

@@ -13,24 +13,17 @@ import dagster as dg
 import duckdb
 
 from pipelines.lib.assets import PRIVATE_SCHEMAS, key_of
-from pipelines.lib.exports import record_quarantine
+from pipelines.lib.ingest import record_quarantine
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.reuse import WorkLedger, content_version, model_fingerprint, table_is_current
 from pipelines.lib.sqlfiles import (
     Check,
     checks_of,
     layer_models,
     load_macros,
-    macros_version,
     model_deps,
     model_group,
-)
-from pipelines.lib.versions import (
-    content_version,
-    forget_version,
-    is_current,
-    model_fingerprint,
-    record_version,
 )
 from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, SqlModel, insertion_order, run_model
 
@@ -136,19 +129,18 @@ AFTER: dict[str, Callable[[duckdb.DuckDBPyConnection], dict[str, object]]] = {
 
 def _make_model(con: duckdb.DuckDBPyConnection, model: SqlModel, *, reuse: bool) -> bool:
     """Make the model's table (or view), unless `reuse` and the table there was made from what
-    it would be made from now (see versions.py). Returns whether the table was kept. The one
+    it would be made from now (see reuse.py). Returns whether the table was kept. The one
     place the models' reuse is decided."""
     table = model.qualified_name
     fingerprint = model_fingerprint(con, model)
-    if fingerprint is not None:  # the macros it may call are part of what it is made from
-        fingerprint = f"{fingerprint} macros {macros_version()}"
-    if reuse and is_current(con, table, fingerprint, "view" if model.is_view else "table"):
+    if reuse and table_is_current(con, table, fingerprint, "view" if model.is_view else "table"):
         return True
-    forget_version(con, table)  # a model that stops half-way matches nothing
+    ledger = WorkLedger(con)
+    ledger.forget(table)  # a model that stops half-way matches nothing
     run_model(con, model)
     # a small table is versioned by its content: the same result changes nothing downstream
     content = None if model.is_view else content_version(con, table)
-    record_version(con, table, fingerprint, content)
+    ledger.record(table, fingerprint, version=content)
     return False
 
 

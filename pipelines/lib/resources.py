@@ -14,6 +14,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines.lib.config import WORK_DIR_VAR, Settings
+from pipelines.lib.reuse import WorkLedger
 from pipelines.lib.warehouse import (
     WarehouseFolderError,
     build_lock,
@@ -45,11 +46,10 @@ class Warehouse(dg.ConfigurableResource):
     pseudonym_key_path: str | None = None
     # The private folder of working folders (ANNEX_WORK_DIR); default from the environment.
     work_dir: str | None = None
-    # Read every export again, even one whose files and reading code are unchanged since the
-    # table was made (by default such a table is kept: see pipelines.lib.exports.load_export),
-    # and write every output again (by default the files of an output made from the same
-    # content are kept: see pipelines.lib.outputs.manifest).
-    reread_exports: bool = False
+    # Make everything again: read every export, compute every model, publish every table and
+    # write every output, even those whose inputs are unchanged since they were made (by
+    # default such things are kept: see pipelines/lib/reuse.py).
+    rebuild_all: bool = False
     _stack: ExitStack | None = PrivateAttr(default=None)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _stack_con: ExitStack | None = PrivateAttr(default=None)
@@ -89,7 +89,7 @@ class Warehouse(dg.ConfigurableResource):
     def reuse_unchanged(self) -> bool:
         """Keep what was made from unchanged inputs: ingestion and model tables, the tables
         the last publication holds, outputs' files."""
-        return not self.reread_exports
+        return not self.rebuild_all
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -144,6 +144,21 @@ class Warehouse(dg.ConfigurableResource):
                     "reads every export again"
                 )
                 self._con = self._stack_con.enter_context(opening())
+            if WorkLedger(self._con).of_another_layout():
+                # a cache of the exports like any other: dropped and made again, not migrated
+                self._stack_con.close()
+                for stale in (
+                    settings.work_db_path,
+                    settings.work_db_path.with_suffix(".duckdb.wal"),
+                ):
+                    stale.unlink(missing_ok=True)
+                self._warn(
+                    f"the working database {settings.work_db_path} was written by an earlier "
+                    "version: deleted; this build reads every export again"
+                )
+                self._stack_con = ExitStack()
+                self._con = self._stack_con.enter_context(opening())
+                WorkLedger(self._con).of_another_layout()  # records this layout
             private_files(settings.work_dir)
         yield self._con
 

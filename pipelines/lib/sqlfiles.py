@@ -23,10 +23,10 @@ import duckdb
 import yaml
 
 from pipelines.lib.config import SQL_DIR
-from pipelines.lib.warehouse import SqlModel
 
 LAYERS = ("staging", "core", "annex")  # model schemas, in the order their steps run
 MACROS_DIR = SQL_DIR / "macros"
+SEEDS_PREFIX = "sql/seeds/"  # a seed is read by its path from the project root
 CHECKS_SUFFIX = ".checks.sql"
 SEVERITIES = {"error": True, "warn": False}  # severity -> blocking
 _CHECK_KEYS = {"name", "description", "fix", "severity", "passes_if"}
@@ -41,36 +41,127 @@ def _parser() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
 
 
-def _walk(node: object, tables: set[tuple[str, str]], ctes: set[str]) -> None:
+@dataclass(frozen=True)
+class SqlModel:
+    """One file under sql/: `sql/<schema>/<table>.sql` holds the select that makes the table.
+
+    A leading `/* ... */` block is YAML: `group` (the Dagster group), `description` (the table
+    comment) and `columns` (column comments), so that the documentation lives beside the query
+    (sql/README.md).
+    """
+
+    path: Path
+
+    @property
+    def schema(self) -> str:
+        return self.path.parent.name
+
+    @property
+    def table(self) -> str:
+        return self.path.stem
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def source(self) -> str:
+        return self.path.relative_to(SQL_DIR.parent).as_posix()
+
+    @functools.cached_property
+    def _parts(self) -> tuple[dict, str]:
+        """The doc block (parsed) and the query, read once."""
+        text = self.path.read_text(encoding="utf-8")
+        stripped = text.lstrip()
+        if stripped.startswith("/*"):
+            end = stripped.index("*/")
+            # libyaml's loader where PyYAML has it: ~10 times faster than the pure-Python one
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            doc = yaml.load(stripped[2:end], Loader=loader) or {}
+            return doc, stripped[end + 2 :]
+        return {}, text
+
+    @property
+    def doc(self) -> dict:
+        return self._parts[0]
+
+    @property
+    def query(self) -> str:
+        return self._parts[1].strip().rstrip(";")
+
+    @property
+    def is_view(self) -> bool:
+        """`materialized: view` in the doc block: a view (a cheap filter over a large table
+        that is read once or twice) instead of a table."""
+        return self.doc.get("materialized", "table") == "view"
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What a query reads, from DuckDB's parse tree: tables (`schema.table`, its CTEs aside),
+    seeds (`read_csv('sql/seeds/...')`), other table functions, and every function it calls."""
+
+    tables: frozenset[str]
+    seeds: tuple[str, ...]
+    table_functions: frozenset[str]
+    functions: frozenset[str]
+
+
+def _walk(node: object, found: dict[str, set], ctes: set[str]) -> None:
     if isinstance(node, dict):
-        if node.get("type") == "BASE_TABLE":
-            tables.add((node.get("schema_name") or "", node["table_name"]))
+        kind = node.get("type")
+        if kind == "BASE_TABLE":
+            found["tables"].add((node.get("schema_name") or "", node["table_name"]))
+        elif kind == "TABLE_FUNCTION":
+            function = node["function"]
+            arguments = function.get("arguments") or []
+            first = arguments[0]["expression"] if arguments else {}
+            path = (first.get("literal") or {}).get("text", "") if first else ""
+            if function.get("function_name") == "read_csv" and path.startswith(SEEDS_PREFIX):
+                found["seeds"].add(path)
+            else:
+                found["table_functions"].add(function.get("function_name", ""))
+        elif node.get("class") == "FUNCTION":
+            found["functions"].add(str(node.get("function_name", "")).lower())
         cte_map = node.get("cte_map")
         if isinstance(cte_map, dict):
             ctes.update(entry["key"] for entry in cte_map.get("map", []))
         for value in node.values():
-            _walk(value, tables, ctes)
+            _walk(value, found, ctes)
     elif isinstance(node, list):
         for value in node:
-            _walk(value, tables, ctes)
+            _walk(value, found, ctes)
 
 
 @functools.cache
-def tables_read(query: str) -> frozenset[str]:
-    """The `schema.table` names a select reads, from DuckDB's parse tree (its CTEs aside).
-    A table named without its schema is an error: a model names what it reads in full."""
+def query_reads(query: str) -> Reads:
+    """What a select reads (see `Reads`). A table named without its schema is an error: a
+    model names what it reads in full."""
     with _parser_lock:
         (tree,) = _parser().execute("select json_serialize_sql(?::varchar)", [query]).fetchone()
     parsed = json.loads(tree)
     if parsed.get("error"):
         raise ValueError(f"DuckDB cannot parse the query: {parsed.get('error_message')}")
-    tables: set[tuple[str, str]] = set()
+    found: dict[str, set] = {"tables": set(), "seeds": set(), "table_functions": set()}
+    found["functions"] = set()
     ctes: set[str] = set()
-    _walk(parsed, tables, ctes)
-    unqualified = sorted({table for schema, table in tables if not schema} - ctes)
+    _walk(parsed, found, ctes)
+    unqualified = sorted({table for schema, table in found["tables"] if not schema} - ctes)
     if unqualified:
         raise ValueError(f"name the schema of {', '.join(unqualified)} (schema.table)")
-    return frozenset(f"{schema}.{table}" for schema, table in tables if schema)
+    return Reads(
+        tables=frozenset(
+            f"{schema}.{table}".lower() for schema, table in found["tables"] if schema
+        ),
+        seeds=tuple(sorted(found["seeds"])),
+        table_functions=frozenset(found["table_functions"]),
+        functions=frozenset(found["functions"]),
+    )
+
+
+def tables_read(query: str) -> frozenset[str]:
+    """The `schema.table` names a select reads, from DuckDB's parse tree (its CTEs aside)."""
+    return query_reads(query).tables
 
 
 # --- models -----------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import hashlib
 import json
 import os
@@ -24,14 +23,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from pipelines.lib import atomic
-from pipelines.lib.config import PROJECT_ROOT, SQL_DIR, Settings
+from pipelines.lib.config import PROJECT_ROOT, Settings
+from pipelines.lib.reuse import FileLedger, fingerprint
+from pipelines.lib.sqlfiles import SqlModel
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
@@ -287,61 +285,6 @@ def insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 # --- SQL models -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SqlModel:
-    """One file under sql/: `sql/<schema>/<table>.sql` holds the select that makes the table.
-
-    A leading `/* ... */` block is YAML: `group` (the Dagster group), `description` (the table
-    comment) and `columns` (column comments), so that the documentation lives beside the query
-    (sql/README.md).
-    """
-
-    path: Path
-
-    @property
-    def schema(self) -> str:
-        return self.path.parent.name
-
-    @property
-    def table(self) -> str:
-        return self.path.stem
-
-    @property
-    def qualified_name(self) -> str:
-        return f"{self.schema}.{self.table}"
-
-    @property
-    def source(self) -> str:
-        return self.path.relative_to(SQL_DIR.parent).as_posix()
-
-    @functools.cached_property
-    def _parts(self) -> tuple[dict, str]:
-        """The doc block (parsed) and the query, read once."""
-        text = self.path.read_text(encoding="utf-8")
-        stripped = text.lstrip()
-        if stripped.startswith("/*"):
-            end = stripped.index("*/")
-            # libyaml's loader where PyYAML has it: ~10 times faster than the pure-Python one
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            doc = yaml.load(stripped[2:end], Loader=loader) or {}
-            return doc, stripped[end + 2 :]
-        return {}, text
-
-    @property
-    def doc(self) -> dict:
-        return self._parts[0]
-
-    @property
-    def query(self) -> str:
-        return self._parts[1].strip().rstrip(";")
-
-    @property
-    def is_view(self) -> bool:
-        """`materialized: view` in the doc block: a view (a cheap filter over a large table
-        that is read once or twice) instead of a table."""
-        return self.doc.get("materialized", "table") == "view"
-
-
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -406,6 +349,8 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
 
 # What the publication holds, written beside the build's working database after each publish.
 PUBLICATION_MANIFEST = "publication.json"
+# The publication's entry in that ledger (pipelines/lib/reuse.py).
+PUBLICATION = "coop.duckdb"
 # A table with more rows than this is never kept from the last publication while others
 # change: copying the file and replacing it there would leave as much unused space in it.
 KEEP_LARGE_ONLY_WHEN_UNCHANGED = 100_000
@@ -423,36 +368,47 @@ def _stamp(path: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
+def _publication_ledger(settings: Settings) -> FileLedger:
+    """The reuse ledger of the publication, beside the build's working database: one entry,
+    made from the file's stamp and DuckDB's version and storage, reporting each table's version
+    and rows and the tables kept from the publication before."""
+    return FileLedger(settings.build_dir / PUBLICATION_MANIFEST)
+
+
+def _made_from(path: Path) -> str:
+    """What a publication is: the file as written (size, modification time, inode), by this
+    DuckDB in this storage version."""
+    stamp = _stamp(path)
+    return fingerprint(json.dumps(stamp), duckdb.__version__, PUBLICATION_STORAGE_VERSION)
+
+
 def publication_manifest(settings: Settings) -> dict:
-    """What the last publish wrote (`publish`): the file's stamp, DuckDB's version, each
-    table's version and rows, the tables kept from the publication before; {} if none."""
-    try:
-        return json.loads((settings.build_dir / PUBLICATION_MANIFEST).read_text())
-    except (OSError, ValueError):
-        return {}
+    """What the last publish reported (`publish`): each table's version and rows, the tables
+    kept from the publication before; {} if none."""
+    entry = _publication_ledger(settings).entry(PUBLICATION)
+    return entry.result if entry is not None else {}
 
 
 def _published_before(settings: Settings) -> dict[str, dict]:
     """The tables of the publication (version and rows) when it is the one the last build
     wrote, by the same DuckDB; empty otherwise (no publication, or one replaced since)."""
-    manifest = publication_manifest(settings)
     try:
-        stamp = _stamp(settings.publication_path)
+        made_from = _made_from(settings.publication_path)
     except OSError:
         return {}
-    same = (
-        manifest.get("stamp") == stamp
-        and manifest.get("duckdb") == duckdb.__version__
-        and manifest.get("storage_version") == PUBLICATION_STORAGE_VERSION
+    ledger = _publication_ledger(settings)
+    return (
+        ledger.entry(PUBLICATION).result["tables"]
+        if ledger.is_current(PUBLICATION, made_from)
+        else {}
     )
-    return manifest.get("tables", {}) if same else {}
 
 
 def _tables_to_keep(
     names: list[str], versions: dict[str, str], before: dict[str, dict]
 ) -> set[str]:
     """The tables the last publication holds as this one would: same version (see
-    versions.py). None are kept unless every large table is among them."""
+    reuse.py). None are kept unless every large table is among them."""
     keep = {
         name
         for name in names
@@ -507,7 +463,7 @@ def _publish(
     The copy is written next to the publication, checkpointed, then renamed over it. Returns
     the published tables with their row counts.
 
-    `versions` (table -> version, see versions.py): a table the last publication holds at
+    `versions` (table -> version, see reuse.py): a table the last publication holds at
     the same version is kept as it is there, so that a build whose large tables did not
     change copies the last publication's file and rewrites only the others.
     """
@@ -579,16 +535,14 @@ def _publish(
         con.execute("detach coop")
     settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
     os.replace(staging, settings.publication_path)
-    manifest = {
-        "stamp": _stamp(settings.publication_path),
-        "duckdb": duckdb.__version__,
-        "storage_version": PUBLICATION_STORAGE_VERSION,
+    report = {
         "tables": {
             name: {"version": versions.get(name), "rows": rows} for name, rows in published.items()
         },
         "kept": sorted(keep),
     }
-    atomic.write_text(settings.build_dir / PUBLICATION_MANIFEST, json.dumps(manifest, indent=1))
+    made_from = _made_from(settings.publication_path)
+    _publication_ledger(settings).record(PUBLICATION, made_from, result=report)
     return published
 
 

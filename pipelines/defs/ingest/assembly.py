@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lib.assets import export_materialization, key_of
-from pipelines.lib.exports import load_csv_export, not_read
+from pipelines.lib.ingest import load_csv_export, not_read
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.assembly import VOTES, vote_files
 

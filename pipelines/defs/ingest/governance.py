@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.lib.assets import key_of
-from pipelines.lib.exports import not_read
+from pipelines.lib.ingest import not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.governance import (

@@ -4,11 +4,12 @@ register's workbook, turned into them), into the ingestion layer."""
 import dagster as dg
 
 from pipelines.lib.assets import export_materialization, key_of
-from pipelines.lib.exports import load_csv_export, not_read
+from pipelines.lib.ingest import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.rawfiles import sample_mix
 from pipelines.lib.resources import Warehouse
+from pipelines.lib.reuse import WorkLedger, table_is_current
 from pipelines.lib.sources import raw_folder_strays
 from pipelines.lib.sources.register import (
     MEMBER_KEYS_TABLE,
@@ -29,7 +30,6 @@ from pipelines.lib.sources.register_shapes import (
 )
 from pipelines.lib.sources.register_workbook import load_workbook_register
 from pipelines.lib.sqlfiles import checks_of
-from pipelines.lib.versions import forget_version, is_current, record_version
 
 # what this step writes; their checks (sql/ingest/<table>.checks.sql) run once all are written
 TABLES = [*(spec.table for spec in REGISTER_SPECS.values()), MEMBER_KEYS_TABLE, SOURCE_TABLE]
@@ -128,10 +128,10 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
             asset_key=key_of(SOURCE_TABLE),
             metadata={"shape": source.shape, "files": ", ".join(files)},
         )
-        # the pseudonyms follow from the members and the key: versioned by both (versions.py),
+        # the pseudonyms follow from the members and the key: versioned by both (reuse.py),
         # and kept when neither changed
         version = member_keys_version(con)
-        kept = warehouse.reuse_unchanged and is_current(con, MEMBER_KEYS_TABLE, version, "table")
+        kept = warehouse.reuse_unchanged and table_is_current(con, MEMBER_KEYS_TABLE, version)
         hashed = 0
         if not kept and key_changed(con):
             context.log.warning(
@@ -141,9 +141,9 @@ def register_snapshot(context: dg.AssetExecutionContext, warehouse: Warehouse): 
                 "replaced by mistake, put it back and build again"
             )
         if not kept:
-            forget_version(con, MEMBER_KEYS_TABLE)  # a refresh that stops matches nothing
+            WorkLedger(con).forget(MEMBER_KEYS_TABLE)  # a refresh that stops matches nothing
             hashed = refresh_member_keys(con)
-            record_version(con, MEMBER_KEYS_TABLE, version)
+            WorkLedger(con).record(MEMBER_KEYS_TABLE, version)
         yield dg.MaterializeResult(
             asset_key=key_of(MEMBER_KEYS_TABLE),
             metadata=table_metadata(con, MEMBER_KEYS_TABLE, preview=False)

@@ -4,7 +4,7 @@ ingestion layer."""
 import dagster as dg
 
 from pipelines.lib.assets import export_materialization, key_of
-from pipelines.lib.exports import load_csv_export, load_workbook_export, not_read
+from pipelines.lib.ingest import load_csv_export, load_workbook_export, not_read
 from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.training import (

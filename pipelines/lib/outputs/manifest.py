@@ -4,13 +4,14 @@ Charts, tables, drafts and the data dictionary are functions of the published co
 the code that writes them. The nightly build mostly publishes the same content again (no new
 export): writing every file again would then cost seconds and touch hundreds of identical files
 in the report author's folder (a synced folder uploads them all). So each output records, in
-`outputs/.outputs-manifest.json`, a key (a hash of the published content it reads, of the
-publication's path, of the writing code and templates, of the libraries' versions and of what
-else it depends on) and the files it wrote with their size and modification time. A later
-build with the same key keeps the files, provided each is still there, unmodified; otherwise
-the output is made again. A yearly output (charts, tables, drafts) has a key per year, made
-from the rows of that year and earlier years (`data_digests`), and one for its files about
-every year: a correction rewrites the files of its year and later years only.
+its reuse ledger `outputs/.outputs-manifest.json` (see pipelines/lib/reuse.py), a key (a hash
+of the published content it reads, of the publication's path, of the writing code and
+templates, of the libraries' versions and of what else it depends on) and the files it wrote
+with their size and modification time. A later build with the same key keeps the files,
+provided each is still there, unmodified; otherwise the output is made again. A yearly output
+(charts, tables, drafts) has a key per year, made from the rows of that year and earlier years
+(`data_digests`), and one for its files about every year: a correction rewrites the files of
+its year and later years only.
 
 What is not in the key: the publication's time. A kept draft or workbook therefore says when it
 was made, and that the publication it was made from (the same file, with the same content) was
@@ -25,14 +26,14 @@ import importlib.metadata
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.lib import atomic
 from pipelines.lib.labels import LABELS_CSV
 from pipelines.lib.outputs.data import AnnexData, row_years
+from pipelines.lib.reuse import FileLedger, fingerprint
 
 MANIFEST_NAME = ".outputs-manifest.json"
 # the libraries whose version can change what the outputs hold
@@ -109,8 +110,7 @@ def _hash_rows(frame: pd.DataFrame) -> pd.Series:
 
 def output_key(name: str, data_key: str, *settings: str) -> str:
     """What output `name` is made from: the content (`data_key`), the code, its `settings`."""
-    parts = [name, data_key, code_digest(), *settings]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return fingerprint(name, data_key, code_digest(), *settings)
 
 
 def _stamp(path: Path) -> list[int]:
@@ -120,61 +120,57 @@ def _stamp(path: Path) -> list[int]:
 
 @dataclass
 class Manifest:
-    """What each output was last made from, and the files it wrote (relative to `root`)."""
+    """What each output was last made from, and the files it wrote (relative to `root`): the
+    outputs' reuse ledger (pipelines/lib/reuse.py), an entry per output or yearly unit whose
+    result lists its files with their size and modification time."""
 
     root: Path
-    entries: dict[str, dict] = field(default_factory=dict)
+    ledger: FileLedger
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
-        path = root / MANIFEST_NAME
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            entries = {}
-        return cls(root, entries if isinstance(entries, dict) else {})
+        return cls(root, FileLedger(root / MANIFEST_NAME, autosave=False))
 
     def kept(self, name: str, key: str) -> dict | None:
-        """The last making of output `name` when it was made from `key` and every file it
-        wrote is still there as it was written; None otherwise."""
-        entry = self.entries.get(name)
-        if not entry or entry.get("key") != key:
+        """The last making of output `name` (its files, run and time) when it was made from
+        `key` and every file it wrote is still there as it was written; None otherwise."""
+        if not self.ledger.is_current(name, key):
             return None
-        for relative, stamp in entry.get("files", {}).items():
+        made = self.ledger.entry(name).result  # type: ignore[union-attr]
+        if not isinstance(made, dict):
+            return None
+        for relative, stamp in made.get("files", {}).items():
             path = self.root / relative
             if not path.is_file() or _stamp(path) != stamp:
                 return None
-        return entry
+        return made
 
     def record(
         self, name: str, key: str, files: list[Path], run_id: str, save: bool = True
     ) -> None:
         """Record what output `name` was made from and its files (saved now unless `save` is
         false: the caller saves once it has recorded every unit)."""
-        self.entries[name] = {
-            "key": key,
+        made = {
             "run_id": run_id,
             "made_at": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "files": {path.relative_to(self.root).as_posix(): _stamp(path) for path in files},
         }
+        self.ledger.record(name, key, result=made)
         if save:
             self.save()
 
     def forget(self, name: str, every_unit: bool = False, keep: set[str] = frozenset()) -> None:
         """Forget output `name` (with `every_unit`, its yearly units `name/<year>` too),
         except the entries in `keep`."""
-        forgotten = [
-            entry
-            for entry in self.entries
-            if entry not in keep
-            and (entry == name or (every_unit and entry.startswith(name + "/")))
-        ]
-        for entry in forgotten:
-            del self.entries[entry]
-        if forgotten:
+        before = len(self.ledger.entries)
+        self.ledger.forget_where(
+            lambda entry: (
+                entry in keep
+                or not (entry == name or (every_unit and entry.startswith(name + "/")))
+            )
+        )
+        if len(self.ledger.entries) != before:
             self.save()
 
     def save(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / MANIFEST_NAME
-        atomic.write_text(path, json.dumps(self.entries, indent=1, sort_keys=True))
+        self.ledger.save()

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from pipelines.lib import atomic
 from pipelines.lib.outputs.charts import HEIGHT, WIDTH, Chart, chart_path
+from pipelines.lib.reuse import FileLedger
 
 STATIC_FORMATS = ("svg", "png")
 PNG_SCALE = 2  # 2000 x 1120 px: about 300 dpi over the width of an A4 text column
@@ -472,7 +473,8 @@ def export_static(
 ) -> StaticReport:
     """Every chart as SVG and PNG, all in one browser session; unchanged files are kept.
 
-    A file counts as up to date when the cache holds the hash of the figure it was made from;
+    A file counts as up to date when its reuse ledger (`.static-cache.json`, see
+    pipelines/lib/reuse.py) says it was made from the hash of this figure;
     `report.valid` lists the static files that match this build's charts (the others are stale
     and `remove_stale` deletes them, so no image ever shows figures that are no longer
     published).
@@ -480,13 +482,9 @@ def export_static(
     started = time.monotonic()
     jobs = static_jobs(charts, outputs_dir)
     report = StaticReport(requested=len(jobs))
-    cache_path = outputs_dir / ".static-cache.json"
-    cache: dict[str, str] = {}
-    if use_cache and cache_path.exists():
-        try:
-            cache = json.loads(cache_path.read_text())
-        except ValueError:
-            cache = {}
+    ledger = FileLedger(outputs_dir / ".static-cache.json", autosave=False)
+    if not use_cache:
+        ledger.entries.clear()
     serialised: dict[int, bytes] = {}  # a figure's SVG and PNG share one serialisation
     for job in jobs:
         if id(job.figure) not in serialised:
@@ -494,7 +492,9 @@ def export_static(
     keys = {job.path: job.key(serialised[id(job.figure)]) for job in jobs}
 
     def up_to_date(job: StaticJob) -> bool:
-        return job.path.exists() and cache.get(_relative(job.path, outputs_dir)) == keys[job.path]
+        return job.path.exists() and ledger.is_current(
+            _relative(job.path, outputs_dir), keys[job.path]
+        )
 
     todo = [job for job in jobs if not up_to_date(job)]
     report.cached = len(jobs) - len(todo)
@@ -541,10 +541,9 @@ def export_static(
             done = [job for job in todo if _written(job)]
             report.exported = len(done)
             for job in done:
-                cache[_relative(job.path, outputs_dir)] = keys[job.path]
+                ledger.record(_relative(job.path, outputs_dir), keys[job.path])
     report.valid = {job.path for job in jobs if up_to_date(job)}
-    cache = {path: key for path, key in cache.items() if (outputs_dir / path).exists()}
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(cache_path, json.dumps(cache, indent=0, sort_keys=True))
+    ledger.forget_where(lambda relative: (outputs_dir / relative).exists())
+    ledger.save()
     report.seconds = time.monotonic() - started
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.lib.exports import Column, ExportSpec, RowRule
+from pipelines.lib.ingest import Column, ExportSpec, RowRule
 
 _VOTE_FILE = re.compile(r"^ga_(\d{4}-\d{2}-\d{2})\.csv$")
 

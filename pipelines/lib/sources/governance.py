@@ -33,13 +33,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from pipelines.lib.exports import (
+from pipelines.lib.hashing import file_sha256
+from pipelines.lib.ingest import (
     INGEST_LOG_TABLE,
     ExportError,
     display_name,
     ensure_quality_tables,
 )
-from pipelines.lib.hashing import file_sha256
 from pipelines.lib.plainyaml import read_plain_yaml
 from pipelines.lib.rawfiles import require_export
 from pipelines.lib.warehouse import set_comments

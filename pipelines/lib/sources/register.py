@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.exports import Column, ExportError, ExportSpec, RowRule
-from pipelines.lib.versions import recorded_versions
+from pipelines.lib.ingest import Column, ExportError, ExportSpec, RowRule
+from pipelines.lib.reuse import WorkLedger, fingerprint
 from pipelines.lib.warehouse import set_comments
 
 REGISTER_FILES = ("cooperators", "share_operations", "subscription_requests", "operation_requests")
@@ -205,7 +204,8 @@ OPERATION_REQUESTS = ExportSpec(
 )
 
 MEMBER_KEYS_TABLE = "ingest.member_keys"
-_KEY_PROBE_TABLE = "ingest.member_key_probe"
+# The ledger entry of the key the pseudonyms were made with (its probe: the pseudonym of -1).
+_KEY_PROBE = "ingest.member_keys:key"
 # The pseudonyms are stored uncompressed: DuckDB's dictionary-FSST compression halves random
 # hex text, but analysing and compressing it made writing 4.26 M pseudonyms (scale 100) take
 # ~8.5 s instead of ~6.3 s, and this table stays in the working database (never published).
@@ -215,16 +215,9 @@ _KEYS_COLUMNS = "member_number bigint, member_key varchar using compression unco
 def key_changed(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the pseudonyms kept in the working database were made with another key than the
     connection's (`pseudonym`): the key file was lost, replaced or pointed elsewhere."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name || '.' || table_name = ?",
-        [_KEY_PROBE_TABLE],
-    ).fetchone()[0]
-    if not exists:
-        return False
-    stored = con.execute(f"select probe from {_KEY_PROBE_TABLE}").fetchall()
+    stored = WorkLedger(con).entry(_KEY_PROBE)
     probe = con.execute("select pseudonym(-1)").fetchone()[0]
-    return bool(stored) and stored[0][0] != probe
+    return stored is not None and stored.result != probe
 
 
 def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
@@ -232,19 +225,18 @@ def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
 
     An HMAC per member costs seconds on a large register, and a member's pseudonym never
     changes while the key stays the same: only members new to the register are hashed. The
-    pseudonym of a number no member has (-1) is kept beside the table, with the table's columns;
-    when the key changes, so does that probe, and every pseudonym is computed again (as when
-    the columns change). Returns the members hashed.
+    pseudonym of a number no member has (-1) is kept in the reuse ledger, with the table's
+    columns; when the key changes, so does that probe, and every pseudonym is computed again (as
+    when the columns change). Returns the members hashed.
     """
+    ledger = WorkLedger(con)
     con.execute(f"create table if not exists {MEMBER_KEYS_TABLE} ({_KEYS_COLUMNS})")
-    con.execute(f"create table if not exists {_KEY_PROBE_TABLE} (probe varchar, layout varchar)")
     probe = con.execute("select pseudonym(-1)").fetchone()[0]
+    made_from = fingerprint(probe, _KEYS_COLUMNS)
     # a table made with another key, or with other columns (an older version of this code)
-    stored = con.execute(f"select * from {_KEY_PROBE_TABLE}").fetchall()
-    if stored != [(probe, _KEYS_COLUMNS)]:
+    if not ledger.is_current(_KEY_PROBE, made_from):
         con.execute(f"create or replace table {MEMBER_KEYS_TABLE} ({_KEYS_COLUMNS})")
-        con.execute(f"create or replace table {_KEY_PROBE_TABLE} (probe varchar, layout varchar)")
-        con.execute(f"insert into {_KEY_PROBE_TABLE} values (?, ?)", [probe, _KEYS_COLUMNS])
+        ledger.record(_KEY_PROBE, made_from, result=probe)
     con.execute(
         f"delete from {MEMBER_KEYS_TABLE} where member_number in (select member_number "
         f"from {MEMBER_KEYS_TABLE} anti join ingest.cooperators c "
@@ -266,15 +258,13 @@ def refresh_member_keys(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def member_keys_version(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The version of `ingest.member_keys` (see versions.py): the members' table's, the key's
+    """The version of `ingest.member_keys` (see reuse.py): the members' table's, the key's
     probe and this code's. None while the members' table has none."""
-    members = recorded_versions(con).get(COOPERATORS.table)
+    members = WorkLedger(con).entry(COOPERATORS.table)
     if members is None:
         return None
     probe = con.execute("select pseudonym(-1)").fetchone()[0]
-    digest = hashlib.sha256(f"{members}\0{probe}\0".encode())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()
+    return fingerprint(members.version, probe, Path(__file__).read_bytes())
 
 
 REGISTER_SPECS = {

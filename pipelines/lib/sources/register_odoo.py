@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.exports import (
+from pipelines.lib.ingest import (
     ExportError,
     ExportInputs,
     LoadResult,

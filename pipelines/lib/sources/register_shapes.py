@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.exports import ExportError, display_name, trimmed
+from pipelines.lib.ingest import ExportError, display_name, trimmed
 from pipelines.lib.rawfiles import is_export_name, require_export
 from pipelines.lib.sources.register import _SNAPSHOT_FILE, REGISTER_FILES, choose_snapshot
 from pipelines.lib.warehouse import quote_literal, set_comments

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.lib.exports import (
+from pipelines.lib.ingest import (
     ExportError,
     ExportInputs,
     LoadResult,

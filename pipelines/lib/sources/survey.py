@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.exports import (
+from pipelines.lib.ingest import (
     Column,
     ExportError,
     ExportInputs,
@@ -35,14 +35,13 @@ from pipelines.lib.exports import (
     duplicate_conflicts,
     load_csv_export,
     load_export,
-    quote_identifier,
     read_header,
     readable_csv,
     records_check,
     text_column,
     trimmed,
 )
-from pipelines.lib.warehouse import quote_literal, scratch_folder
+from pipelines.lib.warehouse import quote_identifier, quote_literal, scratch_folder
 
 SURVEY_FILE = re.compile(
     r"^(?P<id>(?P<year>\d{4})-(?P<month>\d{2})\S*?)_(?P<kind>responses|codebook)\.csv$"

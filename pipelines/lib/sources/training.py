@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.exports import (
+from pipelines.lib.ingest import (
     EXCEL_DATE_SQL,
     Column,
     ExportSpec,
