@@ -19,13 +19,14 @@ from pipelines.lib.resources import Warehouse
 from pipelines.lib.reuse import WorkLedger, content_version, model_fingerprint, table_is_current
 from pipelines.lib.sqlfiles import (
     Check,
+    SqlModel,
     checks_of,
     layer_models,
     load_macros,
     model_deps,
     model_group,
 )
-from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, SqlModel, insertion_order, run_model
+from pipelines.lib.warehouse import CHECK_RESULTS_TABLE, insertion_order, run_model
 
 # --- checks -----------------------------------------------------------------------------------
 

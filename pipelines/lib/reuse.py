@@ -26,16 +26,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from pipelines.lib import atomic
 from pipelines.lib.config import PROJECT_ROOT
-from pipelines.lib.sqlfiles import macros_version, query_reads
-
-if TYPE_CHECKING:  # warehouse.py keeps its publication's ledger here: imported when needed
-    from pipelines.lib.warehouse import SqlModel
+from pipelines.lib.sqlfiles import SqlModel, macros_version, query_reads
 
 LEDGER_TABLE = "ingest.reuse_ledger"
 # The layout of the working database: a database of another layout (an older version's) is a
@@ -239,11 +236,30 @@ UNSTABLE_FUNCTIONS = frozenset(
 )  # fmt: skip
 
 
+# Table functions that read no file (any other, read_csv of a non-seed or glob, may).
+STABLE_TABLE_FUNCTIONS = frozenset({"unnest", "range", "generate_series"})
+
+
 def is_deterministic(query: str) -> bool:
     """Whether the query's result depends only on the tables and seeds it reads (no other file,
     clock or random number)."""
     reads = query_reads(query)
-    return not reads.table_functions and not (reads.functions & UNSTABLE_FUNCTIONS)
+    return reads.table_functions <= STABLE_TABLE_FUNCTIONS and not (
+        reads.functions & UNSTABLE_FUNCTIONS
+    )
+
+
+def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """'table' or 'view' for `schema.name` in the connection's database; None when missing."""
+    schema, table = name.split(".")
+    found = con.execute(
+        "select 'table' from duckdb_tables() where schema_name = ? and table_name = ? "
+        "and database_name = current_database() union all "
+        "select 'view' from duckdb_views() where schema_name = ? and view_name = ? "
+        "and database_name = current_database()",
+        [schema, table] * 2,
+    ).fetchall()
+    return found[0][0] if found else None
 
 
 def table_is_current(
@@ -251,8 +267,6 @@ def table_is_current(
 ) -> bool:
     """Whether `table` is there as a `kind` ('table' or 'view') last made, completely, from
     `made_from` (None: from something unversioned, so never)."""
-    from pipelines.lib.warehouse import relation_kind
-
     return WorkLedger(con).is_current(table, made_from) and relation_kind(con, table) == kind
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.config import PROJECT_ROOT, Settings
-from pipelines.lib.reuse import FileLedger, fingerprint
+from pipelines.lib.reuse import FileLedger, fingerprint, relation_kind
 from pipelines.lib.sqlfiles import SqlModel
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
@@ -316,19 +316,6 @@ def set_comments(
         )
     if statements:
         con.execute("begin transaction; " + "; ".join(statements) + "; commit")
-
-
-def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
-    """'table' or 'view' for `schema.name` in the connection's database; None when missing."""
-    schema, table = name.split(".")
-    found = con.execute(
-        "select 'table' from duckdb_tables() where schema_name = ? and table_name = ? "
-        "and database_name = current_database() union all "
-        "select 'view' from duckdb_views() where schema_name = ? and view_name = ? "
-        "and database_name = current_database()",
-        [schema, table] * 2,
-    ).fetchall()
-    return found[0][0] if found else None
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> None:

@@ -31,13 +31,12 @@ from pipelines.lib.ingest.spec import (
     text_column,
 )
 from pipelines.lib.rawfiles import ExportError, require_export
-from pipelines.lib.reuse import Entry, WorkLedger, fingerprint
+from pipelines.lib.reuse import Entry, WorkLedger, fingerprint, relation_kind
 from pipelines.lib.warehouse import (
     error_summary,
     insertion_order,
     quote_identifier,
     quote_literal,
-    relation_kind,
     set_comments,
 )
 
