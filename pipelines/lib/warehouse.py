@@ -145,7 +145,7 @@ def build_config(spill_dir: Path | None = None) -> dict[str, str | bool]:
     The memory bound keeps a 100-fold register within a few GB (DuckDB spills the rest);
     ANNEX_MEMORY_LIMIT overrides it. Rows are not kept in insertion order unless a query says
     so: every model that needs an order has its ORDER BY, and DuckDB writes large tables much
-    faster when it may reorder (a staged export file asks for its order, see exports.py).
+    faster when it may reorder (a staged export file asks for its order, see ingest/typed.py).
     """
     return {
         "temp_directory": str(spill_dir) if spill_dir is not None else _private_temp_dir(),
