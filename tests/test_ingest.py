@@ -22,7 +22,7 @@ from pipelines.lib.sources.register import (
     key_changed,
     refresh_member_keys,
 )
-from pipelines.lib.sqlfiles import checks_of
+from pipelines.lib.sqlfiles import checks_of, load_macros
 from pipelines.lib.warehouse import pseudonym_macro_sql
 from tests.builders import COOPERATOR_COLUMNS, Register, write_csv
 from tests.helpers import build, query
@@ -39,6 +39,7 @@ def small_register() -> Register:
 def con():
     connection = duckdb.connect()
     connection.execute(pseudonym_macro_sql(b"k" * 32))
+    load_macros(connection)
     yield connection
     connection.close()
 

@@ -22,7 +22,6 @@ from pipelines.lib.sqlfiles import (
     SqlModel,
     checks_of,
     layer_models,
-    load_macros,
     model_deps,
     model_group,
 )
@@ -190,7 +189,6 @@ def layer_assets(layer: str) -> dg.AssetsDefinition:
         selected = context.selected_asset_keys
         stopped: set[str] = set()  # tables not made: a blocking check failed upstream
         with warehouse.connect() as con:
-            load_macros(con)
             for table in order:
                 model = models[table]
                 if key_of(table) not in selected:

@@ -29,7 +29,7 @@ import duckdb
 
 from pipelines.lib.config import PROJECT_ROOT, Settings
 from pipelines.lib.reuse import FileLedger, fingerprint, relation_kind
-from pipelines.lib.sqlfiles import SqlModel
+from pipelines.lib.sqlfiles import SqlModel, load_macros
 
 # Schemas that reach the publication; `ingest` (names, contacts, raw member numbers) never does.
 PUBLISHED_SCHEMAS = ("annex", "core", "quality")
@@ -224,6 +224,8 @@ def connect(
     try:
         if pseudonym_key is not None:
             con.execute(pseudonym_macro_sql(pseudonym_key))
+        if not read_only:  # the shared rules of sql/macros, for the build's models and checks
+            load_macros(con)
         yield con
     finally:
         con.close()

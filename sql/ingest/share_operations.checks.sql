@@ -4,23 +4,10 @@ description: Every register_number_operation appears once in share_operations.cs
 fix: >
   Each group of rows listed shares one register_number_operation: correct share_operations.csv so that each is on one row.
 severity: error
-# one pass setting a bit per number (~15x cheaper than grouping 10 M numbers); a range too
-# wide for DuckDB's bitmap leaves it to the query
-passes_if: >
-  select count(*) = 0 or (count(register_number_operation) = count(*)
-                          and bit_count(bitstring_agg(register_number_operation)) = count(*))
-  from ingest.share_operations
+passes_if: select * from values_distinct_by_bitmap('ingest.share_operations', 'register_number_operation')
 */
--- the repeated values first (one cheap aggregate), then only their rows; a member number is
--- not shown: the check's output reaches the run log
-with repeated as (
-    select register_number_operation as value from ingest.share_operations group by all having count(*) > 1
-)
-select t.source_file, list(t.source_row order by t.source_row) as rows_sharing_one
-from ingest.share_operations t
-semi join repeated r on r.value = t.register_number_operation
-group by t.source_file, t.register_number_operation
-order by rows_sharing_one[1];
+-- the rule is the macro's (sql/macros/unique_values.sql)
+select * from rows_sharing_a_value('ingest.share_operations', 'register_number_operation');
 
 /*
 name: operation_members_known
