@@ -15,6 +15,20 @@ from pipelines.lib.metadata import table_metadata
 PRIVATE_SCHEMAS = ("ingest", "staging")
 
 
+def ingest_spec(
+    table: str, description: str, *kinds: str, deps: tuple[str, ...] = ()
+) -> dg.AssetSpec:
+    """The asset of a table an export is loaded into: group `ingest`, kind duckdb and the
+    file's format (`csv`, `excel`, `yaml`)."""
+    return dg.AssetSpec(
+        key_of(table),
+        description=description,
+        group_name="ingest",
+        kinds={"duckdb", *kinds},
+        deps=[key_of(dep) for dep in deps],
+    )
+
+
 def key_of(table: str) -> dg.AssetKey:
     """`core.member_spells` -> AssetKey(["core", "member_spells"]): asset keys mirror tables."""
     return dg.AssetKey(table.split("."))

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.lib.assets import key_of
+from pipelines.lib.assets import ingest_spec, key_of
 from pipelines.lib.ingest import not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import Warehouse
@@ -16,17 +16,15 @@ from pipelines.lib.sources.governance import governance_files as listed_governan
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            key_of(FACTS_TABLE),
-            description="Governance facts (governance/YYYY.yaml), validated, one row per fact.",
-            group_name="ingest",
-            kinds={"duckdb", "yaml"},
+        ingest_spec(
+            FACTS_TABLE,
+            "Governance facts (governance/YYYY.yaml), validated, one row per fact.",
+            "yaml",
         ),
-        dg.AssetSpec(
-            key_of(ASSEMBLIES_TABLE),
-            description="The general assemblies the governance files list, with their kind.",
-            group_name="ingest",
-            kinds={"duckdb", "yaml"},
+        ingest_spec(
+            ASSEMBLIES_TABLE,
+            "The general assemblies the governance files list, with their kind.",
+            "yaml",
         ),
     ],
     name="governance_files",

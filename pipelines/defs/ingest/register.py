@@ -3,7 +3,7 @@ register's workbook, turned into them), into the ingestion layer."""
 
 import dagster as dg
 
-from pipelines.lib.assets import export_materialization, key_of
+from pipelines.lib.assets import export_materialization, ingest_spec, key_of
 from pipelines.lib.ingest import load_csv_export, not_read
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.models import check_specs, evaluate_check
@@ -36,29 +36,17 @@ TABLES = [*(spec.table for spec in REGISTER_SPECS.values()), MEMBER_KEYS_TABLE, 
 
 
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key_of(spec.table),
-            description=spec.description,
-            group_name="ingest",
-            kinds={"duckdb", "csv"},
-        )
-        for spec in REGISTER_SPECS.values()
-    ]
+    specs=[ingest_spec(spec.table, spec.description, "csv") for spec in REGISTER_SPECS.values()]
     + [
-        dg.AssetSpec(
-            key_of(MEMBER_KEYS_TABLE),
-            description="Every member's pseudonym (private: never published).",
-            group_name="ingest",
-            kinds={"duckdb"},
-            deps=[key_of("ingest.cooperators")],
+        ingest_spec(
+            MEMBER_KEYS_TABLE,
+            "Every member's pseudonym (private: never published).",
+            deps=("ingest.cooperators",),
         ),
-        dg.AssetSpec(
-            key_of(SOURCE_TABLE),
-            description="Which shape of the register the build read, and why exit or refusal "
+        ingest_spec(
+            SOURCE_TABLE,
+            "Which shape of the register the build read, and why exit or refusal "
             "reasons are unknown (Odoo keeps none).",
-            group_name="ingest",
-            kinds={"duckdb"},
         ),
     ],
     check_specs=check_specs(TABLES),

@@ -3,7 +3,7 @@ never read)."""
 
 import dagster as dg
 
-from pipelines.lib.assets import export_materialization, key_of
+from pipelines.lib.assets import export_materialization, ingest_spec
 from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.resources import Warehouse
 from pipelines.lib.sources.survey import load_surveys
@@ -15,12 +15,7 @@ RESPONSES_TABLE = "ingest.survey_responses"
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            key_of(table),
-            description=description,
-            group_name="ingest",
-            kinds={"duckdb", "csv"},
-        )
+        ingest_spec(table, description, "csv")
         for table, description in (
             (CODEBOOK_TABLE, "The codebook of every survey: each question's theme and type."),
             (

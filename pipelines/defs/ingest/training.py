@@ -3,7 +3,7 @@ ingestion layer."""
 
 import dagster as dg
 
-from pipelines.lib.assets import export_materialization, key_of
+from pipelines.lib.assets import export_materialization, ingest_spec, key_of
 from pipelines.lib.ingest import load_csv_export, load_workbook_export, not_read
 from pipelines.lib.models import check_specs, evaluate_check
 from pipelines.lib.resources import Warehouse
@@ -21,12 +21,7 @@ from pipelines.lib.sqlfiles import checks_of
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            key_of(spec.table),
-            description=spec.description,
-            group_name="ingest",
-            kinds={"duckdb", "excel"},
-        )
+        ingest_spec(spec.table, spec.description, "excel")
         for spec in (STAFF_TRAININGS, STAFF_PARTICIPATIONS)
     ],
     check_specs=check_specs([STAFF_TRAININGS.table, STAFF_PARTICIPATIONS.table]),
