@@ -106,8 +106,8 @@ def _progress_logger(progress: Progress, started: float) -> dg.LoggerDefinition:
 
 # Raw folders whose changes are not taken for a sign that charts will change: the secretariat's
 # hand-kept governance facts, corrected a fact at a time, feed no chart but through two rare
-# keys (an assembly's kind, a year's survey_id). Opening the browser needlessly costs a build
-# ~1 s on a 2-core machine; opening it late when one of those keys did change, ~3 s.
+# keys (an assembly's kind, a year's survey_id); opening the browser late for those is cheaper
+# than opening it needlessly after every corrected fact.
 NOT_CHART_SOURCES = ("governance",)
 
 

@@ -343,12 +343,8 @@ PUBLICATION = "coop.duckdb"
 # A table with more rows than this is never kept from the last publication while others
 # change: copying the file and replacing it there would leave as much unused space in it.
 KEEP_LARGE_ONLY_WHEN_UNCHANGED = 100_000
-# Published columns stored uncompressed: the pseudonyms. DuckDB's dictionary-FSST compression
-# stores random hex text in half the space, but analysing and compressing it is most of the cost
-# of publishing the large tables: at scale 100 (4.26 M members) writing core.members takes ~1.9 s
-# uncompressed against ~3.4 s compressed, as does core.member_spells; the file is ~610 MB
-# instead of ~340 MB (12 MB instead of 10 MB on the sample). Read back, uncompressed text needs
-# no decoding.
+# Published columns stored uncompressed: compressing random hex pseudonyms halves their space
+# but is most of the cost of publishing the large tables (decisions.md).
 UNCOMPRESSED_COLUMNS = frozenset({"member_key"})
 
 

@@ -206,9 +206,8 @@ OPERATION_REQUESTS = ExportSpec(
 MEMBER_KEYS_TABLE = "ingest.member_keys"
 # The ledger entry of the key the pseudonyms were made with (its probe: the pseudonym of -1).
 _KEY_PROBE = "ingest.member_keys:key"
-# The pseudonyms are stored uncompressed: DuckDB's dictionary-FSST compression halves random
-# hex text, but analysing and compressing it made writing 4.26 M pseudonyms (scale 100) take
-# ~8.5 s instead of ~6.3 s, and this table stays in the working database (never published).
+# The pseudonyms are stored uncompressed: compressing random hex text costs more time than the
+# space it saves is worth in the working database (decisions.md).
 _KEYS_COLUMNS = "member_number bigint, member_key varchar using compression uncompressed"
 
 
