@@ -8,7 +8,6 @@ import csv
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import openpyxl
@@ -16,7 +15,7 @@ import pandas as pd
 import pytest
 
 from pipelines import cli
-from pipelines.lib.build import run_build
+from pipelines.lib.build import BuildOutcome, run_build
 from pipelines.lib.config import Settings
 from pipelines.lib.outputs import charts as chart_lib
 from pipelines.lib.outputs.data import load_annex_data
@@ -307,10 +306,8 @@ def test_annex_figures_says_when_a_year_is_closed(corrected, monkeypatch, capsys
 
 
 def test_the_build_summary_lists_a_closed_years_revisions(corrected, capsys):
-    outcome = SimpleNamespace(
-        passed_checks=[], failed_checks=[], errors=[], published=True, seconds=1.0
-    )
-    cli.print_summary(corrected, outcome)  # type: ignore[arg-type]
+    outcome = BuildOutcome(published=True, seconds=1.0)
+    cli.print_summary(corrected, outcome)
     out = capsys.readouterr().out
     assert f"Revisions of closed years ({CLOSED_YEAR})" in out
     assert re.search(rf"{CLOSED_YEAR}  p1\.members_end\s+frozen\s+41\.702  now\s+41\.704", out)
