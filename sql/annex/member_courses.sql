@@ -77,21 +77,9 @@ ranked as (
 
 flagged as (
     select *,
-           case
-               when suppression = 'small' then format('suppressed: fewer than {} people', small_cell_limit())
-               when suppression = 'complement'
-                   then format('suppressed: with the total it would reveal a cell of fewer than {} people', small_cell_limit())
-           end as note,
-           case
-               when suppression = 'small' then format('niet gepubliceerd: minder dan {} personen', small_cell_limit())
-               when suppression = 'complement'
-                   then format('niet gepubliceerd: samen met het totaal zou deze cel een cel van minder dan {} personen onthullen', small_cell_limit())
-           end as note_nl,
-           case
-               when suppression = 'small' then format('non publié : moins de {} personnes', small_cell_limit())
-               when suppression = 'complement'
-                   then format('non publié : avec le total, cette case révélerait une case de moins de {} personnes', small_cell_limit())
-           end as note_fr
+           suppression_note(suppression, 'en', 'people') as note,
+           suppression_note(suppression, 'nl', 'people') as note_nl,
+           suppression_note(suppression, 'fr', 'people') as note_fr
     from ranked
 )
 

@@ -95,13 +95,15 @@ select s.survey_id, s.year, s.is_survey_of_year, f.column_name as question_colum
        end as share,
        s.complete_responses as responses,
        is_small(s.complete_responses) as suppressed,
-       case when is_small(s.complete_responses)
-           then format('suppressed: fewer than {} responses', small_cell_limit()) end as note,
-       case when is_small(s.complete_responses)
-           then format('niet gepubliceerd: minder dan {} antwoorden', small_cell_limit()) end
-           as note_nl,
-       case when is_small(s.complete_responses)
-           then format('non publié : moins de {} réponses', small_cell_limit()) end as note_fr
+       suppression_note(
+           case when is_small(s.complete_responses) then 'small' end, 'en', 'responses'
+       ) as note,
+       suppression_note(
+           case when is_small(s.complete_responses) then 'small' end, 'nl', 'responses'
+       ) as note_nl,
+       suppression_note(
+           case when is_small(s.complete_responses) then 'small' end, 'fr', 'responses'
+       ) as note_fr
 from filled f
 join core.surveys s using (survey_id)
 left join likert_labels l

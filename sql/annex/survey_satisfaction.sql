@@ -90,30 +90,9 @@ ranked as (
 
 flagged as (
     select *,
-           case
-               when suppression = 'small' then format('suppressed: fewer than {} responses', small_cell_limit())
-               when suppression = 'complement'
-                   then format(
-                       'suppressed: with the total it would reveal a group of fewer than {} '
-                       || 'responses', small_cell_limit()
-                   )
-           end as note,
-           case
-               when suppression = 'small' then format('niet gepubliceerd: minder dan {} antwoorden', small_cell_limit())
-               when suppression = 'complement'
-                   then format(
-                       'niet gepubliceerd: samen met het totaal zou deze groep een groep van '
-                       || 'minder dan {} antwoorden onthullen', small_cell_limit()
-                   )
-           end as note_nl,
-           case
-               when suppression = 'small' then format('non publié : moins de {} réponses', small_cell_limit())
-               when suppression = 'complement'
-                   then format(
-                       'non publié : avec le total, ce groupe révélerait un groupe de moins de '
-                       || '{} réponses', small_cell_limit()
-                   )
-           end as note_fr
+           suppression_note(suppression, 'en', 'responses') as note,
+           suppression_note(suppression, 'nl', 'responses') as note_nl,
+           suppression_note(suppression, 'fr', 'responses') as note_fr
     from ranked
 )
 
