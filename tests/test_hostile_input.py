@@ -25,6 +25,7 @@ from pipelines import cli
 from pipelines.lib import atomic, hashing
 from pipelines.lib.config import Settings
 from pipelines.lib.ingest import ExportError, load_csv_export, load_workbook_export
+from pipelines.lib.ingest.workbook import workbook_size_problem
 from pipelines.lib.plainyaml import read_plain_yaml
 from pipelines.lib.rawfiles import candidate_files
 from pipelines.lib.sources.assembly import VOTES
@@ -221,6 +222,72 @@ def test_a_workbook_with_a_cell_at_xfd1048576_is_an_error_within_seconds(setting
         "training/staff_training_2024.xlsx: its sheet 'Deelnames' has a cell as far as "
         "XFD1048576, which makes it 16,384 columns by 1,048,576 rows"
     )
+
+
+def with_sheet_xml(source: Path, path: Path, cells: bytes) -> Path:
+    """A copy of workbook `source` whose first sheet holds `cells` (raw XML) after its rows."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", cells + b"</sheetData>")
+            new.writestr(item, data)
+    return path
+
+
+def small_workbook(path: Path) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Deelnames"
+    sheet.append(["Opleidings-ID", "Personeelsnummer", "Geslacht", "Uren"])
+    sheet.append(["OPL-1", 1, "V", 2.0])
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("cells", "corner"),
+    [
+        # lower case, single quotes, leading zeros: the reader takes them all
+        (b"<row r='0001048576'><c r='xfd0001048576'><v>1</v></c></row>", "XFD1048576"),
+        (b'<row r="30000000"></row>', "D30000000"),  # a row alone, under the widest cell
+        (b'<row r="3"><c r="ZZZZ3"><v>1</v></c></row><row r="9000"></row>', "ZZZZ9000"),
+        # a million digits: said in a few characters, within seconds
+        (b'<row r="' + b"9" * 1_000_000 + b'"></row>', "9" * 16 + "..."),
+        (b'<row r="2"><c r="' + b"Q" * 1_000_000 + b'2"><v>1</v></c></row>', "Q" * 16 + "..."),
+    ],
+)
+def test_a_sheet_reaching_too_far_is_told_however_its_references_are_written(
+    tmp_path, cells, corner
+):
+    path = with_sheet_xml(small_workbook(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", cells)
+    started = time.monotonic()
+    problem = workbook_size_problem(path, "Deelnames")
+    assert time.monotonic() - started < 10
+    assert problem is not None
+    assert problem.startswith(f"its sheet 'Deelnames' has a cell as far as {corner}, ")
+    # a reference too long to read whole is not turned into a size it does not have
+    assert ("which makes it more than 20,000,000 cells," in problem) == corner.endswith("...")
+
+
+def test_a_reference_cut_between_two_pieces_of_the_sheet_is_read_whole(tmp_path):
+    source = small_workbook(tmp_path / "a.xlsx")
+    with zipfile.ZipFile(source) as old:
+        before = old.read("xl/worksheets/sheet1.xml").index(b"</sheetData>")
+    for cut in (2, 5, 9):  # inside `r="`, the letters, the digits
+        padding = b" " * ((1 << 20) - before - len(b"<row ") - cut)
+        cells = b"<row " + padding + b'r="XFD1048576"></row>'
+        path = with_sheet_xml(source, tmp_path / f"cut{cut}.xlsx", cells)
+        assert "as far as XFD1048576" in (workbook_size_problem(path, "Deelnames") or "")
+
+
+def test_a_long_sheet_in_order_is_not_too_large(tmp_path):
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>1</v></c><c r="D%d"><v>2</v></c></row>' % (n, n, n)
+        for n in range(3, 200_000)
+    )
+    path = with_sheet_xml(small_workbook(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", rows)
+    assert workbook_size_problem(path, "Deelnames") is None
 
 
 def test_a_zip_bomb_sheet_is_refused_before_it_is_unpacked(settings, con):

@@ -1,5 +1,5 @@
 """The one way to read an export: an `ExportSpec` per export (`spec`), a reader made for its format
-(`csv`: DuckDB's CSV reader; `workbook`: python-calamine for an Excel sheet), one core that types
+(`csv`: DuckDB's CSV reader; `workbook`: fastexcel for an Excel sheet), one core that types
 and tests the rows (`typed`), and the quality tables of what was set aside (`quality`)."""
 
 from pipelines.lib.ingest.csv import (
@@ -35,9 +35,12 @@ from pipelines.lib.ingest.spec import (
 from pipelines.lib.ingest.typed import ExportInputs, export_fingerprint, load_export, reader_error
 from pipelines.lib.ingest.workbook import (
     EXCEL_DATE_SQL,
+    SheetReader,
+    StagedSheet,
+    drop_sheet,
     load_workbook_export,
-    read_sheet,
-    sheet_frame,
+    sheet_names,
+    stage_sheet,
 )
 from pipelines.lib.rawfiles import ExportError
 
@@ -52,10 +55,13 @@ __all__ = [
     "LoadResult",
     "RowRule",
     "StagedFile",
+    "SheetReader",
+    "StagedSheet",
     "WorkbookSheet",
     "check_header",
     "csv_reader_sql",
     "display_name",
+    "drop_sheet",
     "duplicate_conflicts",
     "ensure_quality_tables",
     "export_fingerprint",
@@ -67,12 +73,12 @@ __all__ = [
     "load_workbook_export",
     "not_read",
     "read_header",
-    "read_sheet",
     "readable_csv",
     "reader_error",
     "record_quarantine",
     "records_check",
-    "sheet_frame",
+    "sheet_names",
+    "stage_sheet",
     "text_column",
     "trimmed",
 ]

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 
 # The libraries whose versions are part of what a typed table is made from (`_code_version`).
-READING_LIBRARIES = ("duckdb", "python-calamine", "pandas")
+READING_LIBRARIES = ("duckdb", "fastexcel")
 
 
 @dataclass
@@ -81,7 +81,7 @@ class ExportInputs:
 def _code_version() -> str:
     """The code that turns a file into a typed table: this package, the export specs and their
     readers, the warehouse helpers, and the libraries that read the files (DuckDB for CSV;
-    python-calamine and pandas for the cells of a workbook)."""
+    fastexcel for the cells of a workbook)."""
     lib = Path(__file__).parents[1]
     versions = [f"{name} {importlib.metadata.version(name)}" for name in READING_LIBRARIES]
     code = sorted(

@@ -1,7 +1,7 @@
-"""Excel exports: one sheet of each workbook, read by python-calamine.
+"""Excel exports: one sheet of each workbook, read by fastexcel (calamine's parser, its cells
+handed to DuckDB as Arrow columns of text, with no Python object a cell).
 
-The rows above the header and the rows that are not data (a totals row) are skipped, and the
-cells are handed to DuckDB as a frame of text columns.
+The rows above the header and the rows that are not data (a totals row) are skipped in SQL.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import re
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
 import duckdb
-import pandas as pd
 
 from pipelines.lib.ingest.csv import check_header
 from pipelines.lib.ingest.spec import (
@@ -28,10 +28,11 @@ from pipelines.lib.ingest.spec import (
 )
 from pipelines.lib.ingest.typed import ExportInputs, load_export
 from pipelines.lib.rawfiles import ExportError
+from pipelines.lib.warehouse import insertion_order, quote_identifier
 
-# An Excel date cell as python-calamine gives it, once written as text: `2024-03-05` (a date),
-# `2024-03-05 09:30:00` (a date and time) or a serial number of Excel's 1900 date system
-# (`45356` or `45356.375`: a cell holding a date without a date format). A date typed by hand as
+# An Excel date cell as fastexcel writes it as text: `2024-03-05 00:00:00` (a date, with or
+# without its time) or a serial number of Excel's 1900 date system (`45356` or `45356.375`: a
+# cell holding a date without a date format). A date typed by hand as
 # text in Belgian order (`05/03/2024`) is accepted too.
 EXCEL_DATE_SQL = (
     "case when regexp_full_match({v}, '[1-9][0-9]{{0,5}}(\\.[0-9]+)?') "
@@ -41,22 +42,117 @@ EXCEL_DATE_SQL = (
 )
 
 
-# The most cells a sheet's used area may span (python-calamine holds the whole rectangle from
-# the first used cell to the last: one cell at XFD1048576 asks for 17 billion). An HR sheet of
-# a thousand rows spans a few thousand; a register kept in a workbook, at Excel's million rows,
-# under twenty million.
+# The most cells a sheet's used area may span (calamine, fastexcel's parser, holds the whole
+# rectangle from the first used cell to the last: one cell at XFD1048576 asks for 17 billion).
+# An HR sheet of a thousand rows spans a few thousand; a register kept in a workbook, at
+# Excel's million rows, under twenty million.
 MAX_SHEET_CELLS = 20_000_000
 # The most bytes a workbook part may hold once unpacked (a zip bomb is a few KB packed).
 MAX_PART_BYTES = 512 << 20
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]{1,7})\"")
 _RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _column_number(letters: bytes) -> int:
+_REFERENCE = re.compile(rb"([A-Za-z]*)([0-9]*)")
+
+
+def _greater(number: str, low: str, high: str, lead: str) -> str:
+    """A regular expression for the strings of characters `low`..`high` (and their lower case)
+    that are longer than `number` (starting with `lead`..`high`: a number's leading zeros are
+    matched apart), or as long and after it: for `12` and digits, three digits or more, `[2-9]`
+    then one, or `1[3-9]`. A string with such a start is after `number` too."""
+
+    def between(first: str, last: str) -> str:
+        lower = f"{first.lower()}-{last.lower()}" if first.isalpha() else ""
+        return f"[{first}-{last}{lower}]"
+
+    def same(character: str) -> str:
+        return between(character, character) if character.isalpha() else character
+
+    longer = f"{between(lead, high)}{between(low, high)}{{{len(number)},}}"
+    after = [
+        "".join(map(same, number[:i])) + between(chr(ord(c) + 1), high)
+        for i, c in enumerate(number)
+        if c < high
+    ]
+    return "|".join([longer, *after])
+
+
+def _ceiling(row: int) -> int:
+    """`row` rounded up to three significant digits: the rows a sheet in order passes on its
+    way down each raise the bound once in a while, not once a row."""
+    step = 10 ** max(len(str(row)) - 3, 0)
+    return -(-row // step) * step
+
+
+class _Extent:
+    """How far a sheet's cells reach: the highest row and column any `r` attribute of its XML
+    names (a row's `r="7"`, a cell's `r="C7"`, in any case and of any length, as
+    calamine reads them), counted from A1 as calamine lays the rows out.
+
+    One regular expression finds only the references beyond the bound so far (a string of
+    letters or digits with a start beyond the bound's, or longer, is beyond it: no closing quote
+    is needed), so the part is read once at the regex engine's speed; a hit raises the bound
+    (rows to three significant digits), and the reading stops as soon as the bound spans more
+    than MAX_SHEET_CELLS."""
+
+    def __init__(self) -> None:
+        self.columns = 0  # the widest column seen, exactly
+        self.rows = 0  # the highest row seen, exactly
+        self.bound = 0  # `rows`, rounded up
+        self.corner = ""  # the reference that made the span too large
+        self.cut = False  # whether a reference was too long to be read whole
+        self._pattern = self._compile()
+
+    def _compile(self) -> re.Pattern[bytes]:
+        letters = _column_letters(self.columns) if self.columns else ""
+        column = _greater(letters, "A", "Z", "A") if letters else "[A-Za-z]"
+        row = _greater(str(self.bound), "0", "9", "1")
+        # `r=` first, the space before it tested apart: the regex engine looks for a literal
+        # start at memchr's speed, and tries a pattern at every byte otherwise; the column
+        # first and possessive quantifiers: an ordinary reference fails without backtracking
+        return re.compile(rf"""r=["'](?:{column}|[A-Za-z]*+0*+(?:{row}))""".encode())
+
+    @property
+    def too_large(self) -> bool:
+        return max(self.columns, 1) * self.bound > MAX_SHEET_CELLS
+
+    def scan(self, piece: bytes) -> bool:
+        """Take in the references in `piece`; True once the span is too large."""
+        position = 0
+        while (found := self._pattern.search(piece, position)) is not None:
+            position = found.start() + 1
+            if found.start() == 0 or piece[found.start() - 1] not in b" \t\r\n":
+                continue  # not an attribute named r
+            value = _REFERENCE.match(piece, found.start() + 3)
+            assert value is not None  # the pattern matches nothing else
+            position = value.end()
+            # past 8 letters or 15 digits a reference is far beyond any limit: what is read of
+            # it is enough to say so (and a million digits would take Python minutes)
+            letters = value.group(1)[:8].decode().upper()
+            digits = value.group(2).lstrip(b"0")[:15].decode()
+            cut = len(letters) < len(value.group(1)) or len(digits) < len(
+                value.group(2).lstrip(b"0")
+            )
+            self.columns = max(self.columns, _column_number(letters))
+            if digits:
+                self.rows = max(self.rows, int(digits))
+                self.bound = max(self.bound, _ceiling(int(digits)))
+            if self.too_large:
+                self.cut = cut
+                self.corner = (
+                    f"{value.group(0)[:16].decode()}..."
+                    if cut
+                    else f"{_column_letters(self.columns)}{self.rows}"
+                )
+                return True
+            self._pattern = self._compile()
+        return False
+
+
+def _column_number(letters: str) -> int:
     number = 0
     for letter in letters:
-        number = number * 26 + letter - 64
+        number = number * 26 + ord(letter) - 64
     return number
 
 
@@ -86,13 +182,13 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 
 
 def workbook_size_problem(path: Path, sheet: str) -> str | None:
-    """Why python-calamine must not be asked for `sheet` (a sentence), or None: its used area
+    """Why fastexcel must not be asked for `sheet` (a sentence), or None: its used area
     spans more than MAX_SHEET_CELLS, or a part unpacks to more than MAX_PART_BYTES. The cells'
     positions are read from the sheet's XML in 1 MiB pieces: time and memory stay bounded."""
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile):
-        return None  # python-calamine says what is wrong with the file
+        return None  # fastexcel says what is wrong with the file
     with archive:
         try:
             member = _sheet_part(archive, sheet)
@@ -102,74 +198,150 @@ def workbook_size_problem(path: Path, sheet: str) -> str | None:
             return None
         if archive.getinfo(member).file_size > MAX_PART_BYTES:
             return f"its sheet {sheet!r} unpacks to more than {MAX_PART_BYTES >> 20} MB"
-        rows: list[int] = []
-        columns: list[int] = []
-        tail = b""
+        extent = _Extent()
         with archive.open(member) as part:
+            tail = b""
             for chunk in iter(lambda: part.read(1 << 20), b""):
-                piece = tail + chunk
-                cells = _CELL_REF.findall(piece)
-                numbers = [int(r) for r in _ROW_REF.findall(piece)] + [int(r) for _, r in cells]
-                letters = [_column_number(c) for c, _ in cells]
-                if numbers:
-                    rows += (min(numbers), max(numbers))
-                if letters:
-                    columns += (min(letters), max(letters))
-                tail = piece[-256:]  # a reference cut between two pieces is read whole next
-    if not rows:
+                if extent.scan(tail + chunk):
+                    break
+                # a reference cut between two pieces is read whole with the next; one that
+                # starts further back is too long for a sheet of any sane size in any case
+                tail = chunk[-64:]
+    if not extent.too_large:
         return None
-    height = max(rows) - min(rows) + 1
-    width = max(columns) - min(columns) + 1 if columns else 1
-    if height * width <= MAX_SHEET_CELLS:
-        return None
-    corner = f"{_column_letters(max(columns) if columns else 1)}{max(rows)}"
+    size = (
+        f"more than {MAX_SHEET_CELLS:,} cells"
+        if extent.cut
+        else f"{extent.columns:,} columns by {extent.rows:,} rows"
+    )
     return (
-        f"its sheet {sheet!r} has a cell as far as {corner}, which makes it {width:,} columns "
-        f"by {height:,} rows, too large to be an export: delete the rows and columns after "
-        "the table and save it again"
+        f"its sheet {sheet!r} has a cell as far as {extent.corner}, which makes it {size}, "
+        "too large to be an export: delete the rows and columns after the table and save it "
+        "again"
     )
 
 
-def read_sheet(path: Path, sheet: str, display: str) -> list[list[object]]:
-    """Every row of `sheet` from Excel's row 1 on, as python-calamine gives the cells."""
-    from python_calamine import CalamineWorkbook
+def sheet_names(path: Path, display: str) -> list[str]:
+    """The workbook's sheet names (an unreadable file is an error naming it)."""
+    import fastexcel
 
+    try:
+        return list(fastexcel.read_excel(path).sheet_names)
+    except Exception as exc:  # fastexcel raises its own error types for a damaged file
+        raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
+
+
+def _check_sheet(path: Path, sheet: str, display: str) -> None:
     problem = workbook_size_problem(path, sheet)
     if problem is not None:
         raise ExportError(f"{display}: {problem}")
 
+
+def _parse_sheet(checked: Future[None], path: Path, sheet: str, display: str) -> object:
+    import fastexcel
+
+    checked.result()  # the size check's error, or go on
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for a damaged file
+        workbook = fastexcel.read_excel(path)
+    except Exception as exc:  # fastexcel raises its own error types for a damaged file
         raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
     if sheet not in workbook.sheet_names:
         raise ExportError(
             f"{display}: required sheet {sheet!r} is missing "
             f"(sheets: {', '.join(workbook.sheet_names) or 'none'})"
         )
-    return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    try:
+        # no header and no row skipped: the n-th row given is Excel's row n
+        return workbook.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string")
+    except Exception as exc:
+        raise ExportError(f"{display}: sheet {sheet!r} cannot be read: {exc}") from None
 
 
-def sheet_frame(rows: list[list[object]], first_row: int, width: int) -> pd.DataFrame:
-    """The first `width` cells of each row as text columns `c0`, `c1`, ..., and `source_row`,
-    the row number Excel shows (the first row given is `first_row`).
+class SheetReader:
+    """Reads sheets ahead of their turn, in the order asked. Each is parsed into a fastexcel
+    sheet: every row from Excel's row 1 on, its columns (from the first used one) text; dates
+    read `2024-03-05 00:00:00`, numbers `10001` or `7.5`, booleans `true`, an empty cell NULL.
+    `stage_sheet` hands it to DuckDB.
 
-    Dates become `YYYY-MM-DD` (`YYYY-MM-DD HH:MM:SS` with a time), numbers their shortest
-    repr (`7.5`, `10001.0`), booleans `True`/`False`, empty cells ''. Typing happens in SQL.
-    """
-    frame = pd.DataFrame(rows, dtype=object)
-    frame = frame.reindex(columns=range(width)).fillna("").astype(str)
-    frame.columns = [f"c{i}" for i in range(width)]
-    frame.insert(
-        0, "source_row", pd.Series(range(first_row, first_row + len(frame)), dtype="int64")
+    A sheet's size is checked first (`workbook_size_problem`: an absurd sheet would make the
+    parser allocate its whole rectangle). The checks hold the GIL, so they run one after
+    another in one thread; the parses let go of it and run two at a time, each as soon as its
+    check has passed: one sheet is parsed while the next is checked. Touches no connection."""
+
+    def __init__(self) -> None:
+        self._checks = ThreadPoolExecutor(1, thread_name_prefix="sheet-check")
+        self._parses = ThreadPoolExecutor(2, thread_name_prefix="sheet-parse")
+
+    def read(self, path: Path, sheet: str, display: str) -> Future[object]:
+        checked = self._checks.submit(_check_sheet, path, sheet, display)
+        return self._parses.submit(_parse_sheet, checked, path, sheet, display)
+
+    def close(self) -> None:
+        """Drop the sheets not started (a table kept unchanged needs none); let those under
+        way finish in their threads."""
+        self._checks.shutdown(wait=False, cancel_futures=True)
+        self._parses.shutdown(wait=False, cancel_futures=True)
+
+    def __enter__(self) -> SheetReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class StagedSheet:
+    """A sheet's cells in a temporary table of the connection: `source_row` (the row Excel
+    shows) and text columns `c0`, `c1`... (`width` of them), and its first rows as lists of
+    text ('' for an empty cell) to find the header in."""
+
+    table: str
+    width: int
+    top: list[list[str]]
+
+    def rows_below(self, row: int, width: int) -> str:
+        """SQL: the rows under Excel row `row`, with `width` columns (NULL past the sheet's)."""
+        cells = ", ".join(
+            f"c{i}" if i < self.width else f"null::varchar as c{i}" for i in range(width)
+        )
+        return f"(select source_row, {cells} from {self.table} where source_row > {row})"
+
+
+def stage_sheet(
+    con: duckdb.DuckDBPyConnection, cells: object, table: str, top: int = 30
+) -> StagedSheet:
+    """Copy the cells `SheetReader` gave into temporary table `table` of `con` (its rows in
+    order: the row number is each row's place), and read back its first `top` rows."""
+    arrow = f"{table}_arrow"
+    con.register(arrow, cells)
+    try:
+        names = [column[0] for column in con.execute(f"select * from {arrow} limit 0").description]
+        columns = ", ".join(f"{quote_identifier(n)}::varchar as c{i}" for i, n in enumerate(names))
+        with insertion_order(con):
+            con.execute(
+                f"create or replace temp table {table}_cells as "
+                f"select {columns or 'null::varchar as c0'} from {arrow}"
+            )
+    finally:
+        con.unregister(arrow)
+    width = max(len(names), 1)
+    con.execute(
+        f"create or replace temp view {table} as "
+        f"select rowid + 1 as source_row, * from {table}_cells"
     )
-    return frame
+    first = con.execute(f"select * from {table} order by source_row limit {top}").fetchall()
+    return StagedSheet(table, width, [["" if v is None else v for v in row[1:]] for row in first])
+
+
+def drop_sheet(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"drop view if exists {table}")
+    con.execute(f"drop table if exists {table}_cells")
 
 
 def _workbook_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    sheet: Future[list[list[object]]],
+    sheet: Future[object],
     sha256: Future[str],
     spec: ExportSpec,
     raw_dir: Path,
@@ -179,22 +351,21 @@ def _workbook_file(
     layout = spec.workbook
     assert layout is not None
     display = display_name(path, raw_dir)
-    rows = sheet.result()
-    where = f"{display} (sheet {layout.sheet!r})"
-    if len(rows) < layout.header_row:
-        raise ExportError(f"{where}: the sheet is empty (no header in row {layout.header_row})")
-    header = header_names([str(cell) for cell in rows[layout.header_row - 1]], where, True)
-    warnings.extend(check_header([name for name in header if name], spec, where))
-    frame = sheet_frame(rows[layout.header_row :], layout.header_row + 1, len(header))
     name = f"_sheet_{spec.name}_{len(registered)}"
-    con.register(name, frame)
     registered.append(name)
+    staged = stage_sheet(con, sheet.result(), name, top=layout.header_row)
+    where = f"{display} (sheet {layout.sheet!r})"
+    if len(staged.top) < layout.header_row:
+        raise ExportError(f"{where}: the sheet is empty (no header in row {layout.header_row})")
+    header = header_names(staged.top[layout.header_row - 1], where, True)
+    warnings.extend(check_header([name for name in header if name], spec, where))
+    rows = staged.rows_below(layout.header_row, len(header))
     position = {n: f"c{i}" for i, n in enumerate(header) if n}
     texts = ", ".join(f"{trimmed(position[c.name])} as {text_column(c.name)}" for c in spec.loaded)
     cells = " or ".join(f"{trimmed(column)} is not null" for column in position.values())
     skip = f" and not coalesce({layout.skip_when}, false)" if layout.skip_when else ""
     query = (
-        f"select * from (select source_row, {texts} from {name} where {cells or 'false'}) "
+        f"select * from (select source_row, {texts} from {rows} where {cells or 'false'}) "
         f"where true{skip}"
     )
     return StagedFile(display, sha256, query, kind="an Excel sheet", row_number="source_row")
@@ -217,16 +388,16 @@ def load_workbook_export(
     registered: list[str] = []
     inputs = ExportInputs.of(files, raw_dir)
     layout = spec.workbook
-    # python-calamine parses without holding the GIL: the sheets are read two at a time, ahead
-    # of their turn (only when the table is not kept: the pool starts reading when asked)
-    with ThreadPoolExecutor(2, thread_name_prefix="sheets") as pool:
-        sheets: dict[Path, Future[list[list[object]]]] = {}
+    # the sheets are read ahead of their turn, only when the table is not kept: the reader
+    # starts when the first is asked for
+    with SheetReader() as reader:
+        sheets: dict[Path, Future[object]] = {}
 
-        def sheet(path: Path) -> Future[list[list[object]]]:
+        def sheet(path: Path) -> Future[object]:
             if not sheets:  # the first file asked for: read them all
                 for each in files:
                     display = display_name(each, raw_dir)
-                    sheets[each] = pool.submit(read_sheet, each, layout.sheet, display)
+                    sheets[each] = reader.read(each, layout.sheet, display)
             return sheets[path]
 
         try:
@@ -236,7 +407,5 @@ def load_workbook_export(
             )
             return load_export(con, spec, staged, warnings, inputs=inputs, reuse=reuse)
         finally:
-            for future in sheets.values():
-                future.cancel()
             for name in registered:
-                con.unregister(name)
+                drop_sheet(con, name)

@@ -10,22 +10,23 @@ naming the file and its sheet, the row Excel shows and the column.
 from __future__ import annotations
 
 import textwrap
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipelines.lib.ingest import (
     ExportError,
     ExportInputs,
     LoadResult,
+    SheetReader,
     StagedFile,
     display_name,
+    drop_sheet,
     load_export,
-    read_sheet,
-    sheet_frame,
+    sheet_names,
+    stage_sheet,
 )
 from pipelines.lib.sources.register import REGISTER_SPECS
 from pipelines.lib.sources.register_shapes import (
@@ -161,17 +162,7 @@ def _shape_columns(key: str) -> tuple[ShapeColumn, ...]:
     )
 
 
-def sheet_names(path: Path, display: str) -> list[str]:
-    """The workbook's sheet names (an unreadable file is an error naming it)."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except Exception as exc:  # calamine raises its own error types for a damaged file
-        raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
-
-
-def _header_row(rows: list[list[object]], columns: tuple[ShapeColumn, ...]) -> int:
+def _header_row(rows: list[list[str]], columns: tuple[ShapeColumn, ...]) -> int:
     """The 0-based index of the header row: the first row holding the number's header and
     another of the sheet's headers (rows above it are titles)."""
     known = {h for c in columns for h in c.headers}
@@ -185,11 +176,10 @@ def _header_row(rows: list[list[object]], columns: tuple[ShapeColumn, ...]) -> i
 @dataclass
 class _Sheet:
     name: str
-    frame: pd.DataFrame
+    rows: str  # SQL: its rows below the header, as text columns c0, c1... and source_row
     found: dict[str, tuple[int, str]]
     columns: tuple[ShapeColumn, ...]
     warnings: list[str]
-    frame_name: str = ""
 
 
 def _sheet_name(key: str, present: list[str], display: str, required: bool) -> str | None:
@@ -205,24 +195,25 @@ def _sheet_name(key: str, present: list[str], display: str, required: bool) -> s
     return name
 
 
-def _read_register_sheet(path: Path, display: str, key: str, name: str) -> _Sheet:
-    """Sheet `name` of the workbook as a frame of text cells below its header row, with where
-    each of `key`'s columns is. Touches no connection: it runs beside the other sheets."""
-    rows = read_sheet(path, name, display)
+def _stage_register_sheet(
+    con: duckdb.DuckDBPyConnection, cells: object, display: str, key: str, name: str
+) -> _Sheet:
+    """Sheet `name` of the workbook (parsed by `SheetReader`) in a temporary table, with where
+    its header row is and where each of `key`'s columns is."""
+    staged = stage_sheet(con, cells, f"_register_sheet_{key}", top=_HEADER_SEARCH_ROWS)
     columns = _shape_columns(key)
     where = f"{display} (sheet {name!r})"
-    index = _header_row(rows, columns)
+    index = _header_row(staged.top, columns)
     if index < 0:
         raise ExportError(
             f"{where}: no header row found in the first {_HEADER_SEARCH_ROWS} rows (a row "
             f"with {columns[0].headers[0]!r} or {columns[0].headers[1]!r} and the other headers)"
         )
-    header = [str(cell).strip() for cell in rows[index]]
+    header = [str(cell).strip() for cell in staged.top[index]]
     found = locate(header, columns, where)
     known = {h for c in columns for h in c.headers}
     warnings = [f"{where}: unknown column {n!r} ignored" for n in header if n and n not in known]
-    frame = sheet_frame(rows[index + 1 :], index + 2, len(header))
-    return _Sheet(name, frame, found, columns, warnings)
+    return _Sheet(name, staged.rows_below(index + 1, len(header)), found, columns, warnings)
 
 
 def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) -> StagedFile:
@@ -294,7 +285,7 @@ def _staged(sheet: _Sheet, plain: str, display: str, digest: Future[str] | str) 
     return StagedFile(
         f"{display} (sheet {sheet.name})",
         digest,
-        f"select source_row, {selects} from {sheet.frame_name} where {where}",
+        f"select source_row, {selects} from {sheet.rows} where {where}",
         kind="an Excel sheet",
         row_number="source_row",
         column_labels=labels,
@@ -311,10 +302,10 @@ def load_workbook_register(
     sheets: dict[str, _Sheet | None] = {}
     warnings: list[str] = []
     present: list[str] = []
-    # the sheets are parsed side by side (python-calamine lets go of the GIL while it parses),
-    # once the first is needed: a table kept unchanged reads none
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="register-sheet")
-    reading: dict[str, Future[_Sheet]] = {}
+    # the sheets are read ahead of their turn, once the first is needed: a table kept
+    # unchanged reads none
+    reader = SheetReader()
+    reading: dict[str, Future[object]] = {}
 
     def sheet(key: str) -> _Sheet | None:
         if not present:
@@ -323,14 +314,13 @@ def load_workbook_register(
             for each in SHEETS:
                 name = _sheet_name(each, present, display, required=False)
                 if name is not None:
-                    reading[each] = pool.submit(_read_register_sheet, path, display, each, name)
+                    reading[each] = reader.read(path, name, display)
         if key not in sheets:
             name = _sheet_name(key, present, display, required=key != "requests")
-            found = None if name is None else reading[key].result()
-            if found is not None:
+            found = None
+            if name is not None:
+                found = _stage_register_sheet(con, reading[key].result(), display, key, name)
                 warnings.extend(found.warnings)
-                found.frame_name = f"_register_sheet_{key}"
-                con.register(found.frame_name, found.frame)
             sheets[key] = found
         return sheets[key]
 
@@ -354,10 +344,10 @@ def load_workbook_register(
             results.append(load_export(con, spec, staged(), warnings, inputs=each, reuse=reuse))
             warnings = []
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # a sheet no longer needed is dropped
-        for found in sheets.values():
+        reader.close()  # a sheet no longer needed is dropped
+        for key, found in sheets.items():
             if found is not None:
-                con.unregister(found.frame_name)
+                drop_sheet(con, f"_register_sheet_{key}")
     if "requests" not in sheets:  # every table was kept: was the sheet there?
         present.extend(sheet_names(path, display))
         has_requests = any(n in present for n in SHEETS["requests"][:2])

@@ -1,6 +1,6 @@
 """Training exports: HR's staff training workbooks and the course-booking tool's registrations.
 
-- `training/staff_training_YYYY.xlsx` (python-calamine): sheet `Opleidingen` (title in row 1,
+- `training/staff_training_YYYY.xlsx` (fastexcel): sheet `Opleidingen` (title in row 1,
   header in row 3, a totals row `Totaal` at the bottom that is not data) and sheet `Deelnames`
   (header in row 1). A training counts in the year of its start date, whatever file lists it.
 - `training/member_courses_YYYY.csv` (DuckDB's CSV reader): Windows-1252, `;`, dates
