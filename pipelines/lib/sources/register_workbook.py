@@ -452,8 +452,9 @@ def write_workbook(
     guide.column_dimensions["A"].width = 90
     _fit_to_page_width(guide, landscape=False)
     for i, line in enumerate(guide_lines):
-        # one printed line a row: a wrapped cell keeps one line's height in LibreOffice
-        for part in textwrap.wrap(line, 95) or [""]:
+        # one printed line a row (a wrapped cell keeps one line's height in LibreOffice), short
+        # enough for column A: what spills past it is not printed
+        for part in textwrap.wrap(line, 80) or [""]:
             cell = WriteOnlyCell(guide, part)
             if i == 0:
                 cell.font = Font(bold=True, size=14)
