@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from pipelines import cli
@@ -216,6 +217,21 @@ def test_workbook_value_outside_its_list_names_file_sheet_row_and_column(tmp_pat
     assert "register/register.xlsx (sheet Opérations) row 4, column 'Type': not_allowed" in (
         message
     )
+
+
+def test_a_workbook_sheet_without_header_is_an_error_and_leaves_no_table(tmp_path):
+    raw = tmp_path / "raw"
+    path = write_workbook(raw / "register" / "register.xlsx", "nl")
+    book = openpyxl.load_workbook(path)
+    book["Verrichtingen"].delete_rows(1, 2)  # title and header gone
+    book.save(path)
+    con = duckdb.connect()
+    with pytest.raises(ExportError, match=r"\(sheet 'Verrichtingen'\): no header row found"):
+        load_workbook_register(con, path, raw, reuse=False)
+    staged = con.execute(
+        "select table_name from duckdb_tables() where table_name like '%register_sheet%'"
+    ).fetchall()
+    assert staged == []  # the members' sheet, staged before, is dropped too
 
 
 def test_mixing_shapes_is_an_error_naming_the_files(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def _greater(number: str, low: str, high: str, lead: str) -> str:
     """A regular expression for the strings of characters `low`..`high` (and their lower case)
     that are longer than `number` (starting with `lead`..`high`: a number's leading zeros are
     matched apart), or as long and after it: for `12` and digits, three digits or more, `[2-9]`
-    then one, or `1[3-9]`. A string with such a start is after `number` too."""
+    then one, or `1[3-9]`. A longer string with such a start is after `number` too."""
 
     def between(first: str, last: str) -> str:
         lower = f"{first.lower()}-{last.lower()}" if first.isalpha() else ""
@@ -70,7 +71,9 @@ def _greater(number: str, low: str, high: str, lead: str) -> str:
 
     longer = f"{between(lead, high)}{between(low, high)}{{{len(number)},}}"
     after = [
-        "".join(map(same, number[:i])) + between(chr(ord(c) + 1), high)
+        "".join(map(same, number[:i]))
+        + between(chr(ord(c) + 1), high)
+        + f"{between(low, high)}{{{len(number) - i - 1}}}"
         for i, c in enumerate(number)
         if c < high
     ]
@@ -78,74 +81,98 @@ def _greater(number: str, low: str, high: str, lead: str) -> str:
 
 
 def _ceiling(row: int) -> int:
-    """`row` rounded up to three significant digits: the rows a sheet in order passes on its
-    way down each raise the bound once in a while, not once a row."""
-    step = 10 ** max(len(str(row)) - 3, 0)
-    return -(-row // step) * step
+    """`row` rounded up to two significant digits, and to 100 at least: the rows a sheet in
+    order passes on its way down raise the bound (and compile a pattern, half a millisecond)
+    about 90 times a power of ten, not once a row."""
+    step = 10 ** max(len(str(row)) - 2, 0)
+    return max(-(-row // step) * step, 100)
+
+
+# The longest reference read as one (`XFD1048576` has 10 characters): a longer one, whatever
+# its value, is refused, so one cut between two pieces of the XML cannot slip through.
+_LONGEST_REFERENCE = 40
+# The spaces an `r` attribute may have around its `=` (XML allows any; no writer puts any).
+_SPACES = 16
+_ATTRIBUTE = re.compile(rb"""r\s{0,%d}=\s{0,%d}["']""" % (_SPACES, _SPACES))
+_SPACED = re.compile(rb"r\s{1,%d}=" % _SPACES)  # a piece with such an attribute
+# What is carried from one piece to the next: an attribute and reference cut between them.
+_CARRY = 2 * _SPACES + _LONGEST_REFERENCE + 8
 
 
 class _Extent:
     """How far a sheet's cells reach: the highest row and column any `r` attribute of its XML
-    names (a row's `r="7"`, a cell's `r="C7"`, in any case and of any length, as
-    calamine reads them), counted from A1 as calamine lays the rows out.
+    names (a row's `r="7"`, a cell's `r="C7"`, in any case, quoted either way, with leading
+    zeros or spaces around `=`, as calamine reads them), counted from A1 as calamine lays the
+    rows out.
 
     One regular expression finds only the references beyond the bound so far (a string of
     letters or digits with a start beyond the bound's, or longer, is beyond it: no closing quote
     is needed), so the part is read once at the regex engine's speed; a hit raises the bound
-    (rows to three significant digits), and the reading stops as soon as the bound spans more
-    than MAX_SHEET_CELLS."""
+    (rows to two significant digits, never past the row that makes the span too large), and
+    the reading stops as soon as the span is more than MAX_SHEET_CELLS.
+
+    Not seen: a row or cell with no `r` at all (calamine places it after the one before), and
+    more than 16 spaces around `=`. No spreadsheet program writes either."""
 
     def __init__(self) -> None:
         self.columns = 0  # the widest column seen, exactly
         self.rows = 0  # the highest row seen, exactly
         self.bound = 0  # `rows`, rounded up
         self.corner = ""  # the reference that made the span too large
-        self.cut = False  # whether a reference was too long to be read whole
-        self._pattern = self._compile()
+        self.cut = False  # whether that reference was too long to be a cell's
+        self._patterns: dict[bool, re.Pattern[bytes]] = {}
 
-    def _compile(self) -> re.Pattern[bytes]:
+    def _pattern(self, spaced: bool) -> re.Pattern[bytes]:
+        """The pattern for the bound so far; `spaced`: one that finds `r =` too (slower: it
+        starts at every `r`, not at every `r=`)."""
+        if spaced not in self._patterns:
+            self._patterns[spaced] = self._compile(spaced)
+        return self._patterns[spaced]
+
+    def _compile(self, spaced: bool) -> re.Pattern[bytes]:
         letters = _column_letters(self.columns) if self.columns else ""
         column = _greater(letters, "A", "Z", "A") if letters else "[A-Za-z]"
-        row = _greater(str(self.bound), "0", "9", "1")
-        # `r=` first, the space before it tested apart: the regex engine looks for a literal
+        # a row past the one that makes the span too large always hits, rounding or not
+        last = min(self.bound, MAX_SHEET_CELLS // max(self.columns, 1))
+        row = _greater(str(last), "0", "9", "1")
+        # `r=` first, what comes before it tested apart: the regex engine looks for a literal
         # start at memchr's speed, and tries a pattern at every byte otherwise; the column
         # first and possessive quantifiers: an ordinary reference fails without backtracking
-        return re.compile(rf"""r=["'](?:{column}|[A-Za-z]*+0*+(?:{row}))""".encode())
+        # a reference too long to read whole hits one way or another: by its letters, its
+        # digits or its leading zeros
+        beyond = f"(?:{column}|[A-Za-z]*+(?:0{{30}}|0*+(?:{row})))"
+        attribute = _ATTRIBUTE.pattern if spaced else rb"""r=\s{0,%d}["']""" % _SPACES
+        return re.compile(attribute + beyond.encode())
 
     @property
     def too_large(self) -> bool:
-        return max(self.columns, 1) * self.bound > MAX_SHEET_CELLS
+        return self.cut or max(self.columns, 1) * self.rows > MAX_SHEET_CELLS
 
     def scan(self, piece: bytes) -> bool:
         """Take in the references in `piece`; True once the span is too large."""
         position = 0
-        while (found := self._pattern.search(piece, position)) is not None:
+        spaced = _SPACED.search(piece) is not None
+        while (found := self._pattern(spaced).search(piece, position)) is not None:
             position = found.start() + 1
-            if found.start() == 0 or piece[found.start() - 1] not in b" \t\r\n":
-                continue  # not an attribute named r
-            value = _REFERENCE.match(piece, found.start() + 3)
+            if found.start() > 0 and piece[found.start() - 1] not in b" \t\r\n\"'":
+                continue  # not an attribute named r (a quote before it: calamine takes it)
+            start = _ATTRIBUTE.match(piece, found.start())
+            value = _REFERENCE.match(piece, start.end()) if start is not None else None
             assert value is not None  # the pattern matches nothing else
             position = value.end()
-            # past 8 letters or 15 digits a reference is far beyond any limit: what is read of
-            # it is enough to say so (and a million digits would take Python minutes)
-            letters = value.group(1)[:8].decode().upper()
-            digits = value.group(2).lstrip(b"0")[:15].decode()
-            cut = len(letters) < len(value.group(1)) or len(digits) < len(
-                value.group(2).lstrip(b"0")
-            )
+            if len(value.group(0)) > _LONGEST_REFERENCE:
+                self.cut = True
+                self.corner = f"{value.group(0)[:16].decode()}..."
+                return True
+            letters, digits = value.group(1).decode().upper(), value.group(2).decode()
             self.columns = max(self.columns, _column_number(letters))
-            if digits:
+            if digits and int(digits):
                 self.rows = max(self.rows, int(digits))
                 self.bound = max(self.bound, _ceiling(int(digits)))
             if self.too_large:
-                self.cut = cut
-                self.corner = (
-                    f"{value.group(0)[:16].decode()}..."
-                    if cut
-                    else f"{_column_letters(self.columns)}{self.rows}"
-                )
+                self.corner = f"{_column_letters(self.columns)}{self.rows}"
                 return True
-            self._pattern = self._compile()
+            self._patterns.clear()  # the bound has moved
         return False
 
 
@@ -170,14 +197,22 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     index, links = parts.get("xl/workbook.xml"), parts.get("xl/_rels/workbook.xml.rels")
     if index is None or links is None or max(index.file_size, links.file_size) > MAX_PART_BYTES:
         return None
-    relation = None
-    for element in ElementTree.fromstring(archive.read(index)).iter():
-        if element.tag.endswith("}sheet") and element.get("name") == sheet:
-            relation = element.get(_RELATIONSHIPS)
+    # the first sheet of that name and its part whatever the case of its name, as calamine
+    # finds them: the part checked is the one parsed
+    relation = next(
+        (
+            element.get(_RELATIONSHIPS)
+            for element in ElementTree.fromstring(archive.read(index)).iter()
+            if element.tag.endswith("}sheet") and element.get("name") == sheet
+        ),
+        None,
+    )
+    members = {name.lower(): name for name in reversed(archive.namelist())}
     for element in ElementTree.fromstring(archive.read(links)).iter():
         if element.tag.endswith("}Relationship") and element.get("Id") == relation:
             target = element.get("Target") or ""
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            return members.get(target.lower(), target)
     return None
 
 
@@ -205,19 +240,19 @@ def workbook_size_problem(path: Path, sheet: str) -> str | None:
                 if extent.scan(tail + chunk):
                     break
                 # a reference cut between two pieces is read whole with the next; one that
-                # starts further back is too long for a sheet of any sane size in any case
-                tail = chunk[-64:]
+                # starts further back is longer than any reference and refused in this one
+                tail = chunk[-_CARRY:]
     if not extent.too_large:
         return None
-    size = (
-        f"more than {MAX_SHEET_CELLS:,} cells"
-        if extent.cut
-        else f"{extent.columns:,} columns by {extent.rows:,} rows"
-    )
+    if extent.cut:
+        return (
+            f"its sheet {sheet!r} names a cell {extent.corner!r}, a reference longer than any "
+            "sheet's: the file was not written by a spreadsheet program; save it again from one"
+        )
     return (
-        f"its sheet {sheet!r} has a cell as far as {extent.corner}, which makes it {size}, "
-        "too large to be an export: delete the rows and columns after the table and save it "
-        "again"
+        f"its sheet {sheet!r} has a cell as far as {extent.corner}, which makes it "
+        f"{max(extent.columns, 1):,} columns by {extent.rows:,} rows, too large to be an "
+        "export: delete the rows and columns after the table and save it again"
     )
 
 
@@ -232,7 +267,12 @@ def sheet_names(path: Path, display: str) -> list[str]:
 
 
 def _check_sheet(path: Path, sheet: str, display: str) -> None:
-    problem = workbook_size_problem(path, sheet)
+    try:
+        problem = workbook_size_problem(path, sheet)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError) as exc:
+        raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
+    except OSError as exc:
+        raise ExportError(f"{display}: cannot be read: {exc.strerror or exc}") from None
     if problem is not None:
         raise ExportError(f"{display}: {problem}")
 
@@ -313,17 +353,24 @@ def stage_sheet(
     """Copy the cells `SheetReader` gave into temporary table `table` of `con` (its rows in
     order: the row number is each row's place), and read back its first `top` rows."""
     arrow = f"{table}_arrow"
-    con.register(arrow, cells)
-    try:
-        names = [column[0] for column in con.execute(f"select * from {arrow} limit 0").description]
-        columns = ", ".join(f"{quote_identifier(n)}::varchar as c{i}" for i, n in enumerate(names))
-        with insertion_order(con):
-            con.execute(
-                f"create or replace temp table {table}_cells as "
-                f"select {columns or 'null::varchar as c0'} from {arrow}"
+    names: list[str] = []
+    if getattr(cells, "width", 1) == 0:  # an empty sheet: no column, which DuckDB refuses
+        con.execute(f"create or replace temp table {table}_cells (c0 varchar)")
+    else:
+        con.register(arrow, cells)
+        try:
+            description = con.execute(f"select * from {arrow} limit 0").description
+            names = [column[0] for column in description]
+            columns = ", ".join(
+                f"{quote_identifier(n)}::varchar as c{i}" for i, n in enumerate(names)
             )
-    finally:
-        con.unregister(arrow)
+            with insertion_order(con):
+                con.execute(
+                    f"create or replace temp table {table}_cells as "
+                    f"select {columns or 'null::varchar as c0'} from {arrow}"
+                )
+        finally:
+            con.unregister(arrow)
     width = max(len(names), 1)
     con.execute(
         f"create or replace temp view {table} as "

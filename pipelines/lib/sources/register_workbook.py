@@ -306,6 +306,7 @@ def load_workbook_register(
     # unchanged reads none
     reader = SheetReader()
     reading: dict[str, Future[object]] = {}
+    tables: list[str] = []  # the sheets staged in `con`
 
     def sheet(key: str) -> _Sheet | None:
         if not present:
@@ -319,6 +320,7 @@ def load_workbook_register(
             name = _sheet_name(key, present, display, required=key != "requests")
             found = None
             if name is not None:
+                tables.append(f"_register_sheet_{key}")  # dropped whatever happens next
                 found = _stage_register_sheet(con, reading[key].result(), display, key, name)
                 warnings.extend(found.warnings)
             sheets[key] = found
@@ -345,9 +347,8 @@ def load_workbook_register(
             warnings = []
     finally:
         reader.close()  # a sheet no longer needed is dropped
-        for key, found in sheets.items():
-            if found is not None:
-                drop_sheet(con, f"_register_sheet_{key}")
+        for table in tables:
+            drop_sheet(con, table)
     if "requests" not in sheets:  # every table was kept: was the sheet there?
         present.extend(sheet_names(path, display))
         has_requests = any(n in present for n in SHEETS["requests"][:2])
