@@ -199,16 +199,22 @@ def test_a_survey_named_with_a_star_reads_only_itself(settings, con):
 # --- 6. absurd workbook dimensions --------------------------------------------------------------
 
 
-def absurd_workbook(path: Path) -> Path:
+def small_workbook(path: Path, far: str | None = None) -> Path:
+    """A participations sheet of one row; `far`: a cell there too (`XFD1048576`)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "Deelnames"
     sheet.append(["Opleidings-ID", "Personeelsnummer", "Geslacht", "Uren"])
     sheet.append(["OPL-1", 1, "V", 2.0])
-    sheet["XFD1048576"] = "x"
+    if far is not None:
+        sheet[far] = "x"
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def absurd_workbook(path: Path) -> Path:
+    return small_workbook(path, far="XFD1048576")
 
 
 def test_a_workbook_with_a_cell_at_xfd1048576_is_an_error_within_seconds(settings, con):
@@ -232,16 +238,6 @@ def with_sheet_xml(source: Path, path: Path, cells: bytes) -> Path:
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b"</sheetData>", cells + b"</sheetData>")
             new.writestr(item, data)
-    return path
-
-
-def small_workbook(path: Path) -> Path:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Deelnames"
-    sheet.append(["Opleidings-ID", "Personeelsnummer", "Geslacht", "Uren"])
-    sheet.append(["OPL-1", 1, "V", 2.0])
-    book.save(path)
     return path
 
 
