@@ -114,12 +114,25 @@ def company_name_only(texts: dict[str, str]) -> str:
 
 def cell_sql(cell: str, column: ShapeColumn, odoo: bool) -> str:
     """SQL: the plain text of a cell for `column` (trimmed, NULL when empty)."""
+    return value_sql(cell_text(cell, odoo), column)
+
+
+def cell_text(cell: str, odoo: bool) -> str:
+    """SQL: a cell's text, trimmed, NULL when empty (and, when `odoo`, without the ' Odoo
+    puts before a text starting with =, + or -: spreadsheet formulas)."""
     text = trimmed(cell)
-    if odoo:  # Odoo puts a ' before a text starting with =, + or - (spreadsheet formulas)
+    if odoo:
         text = (
             f"(case when {cell} like '''%' and substr({cell}, 2, 1) in ('=', '+', '-') "
             f"then nullif(trim(substr({cell}, 2), ' '), '') else {text} end)"
         )
+    return text
+
+
+def value_sql(text: str, column: ShapeColumn) -> str:
+    """SQL: the plain value of `column` from its cell's text (`cell_text`): a choice's label
+    mapped, a spreadsheet's whole number or date made plain. `text` is written out more than
+    once: best a column, not an expression."""
     if column.values:
         cases = " ".join(
             f"when {quote_literal(label)} then {quote_literal(value)}"
