@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import duckdb
@@ -30,6 +31,9 @@ from pipelines.lib.ingest.spec import (
 from pipelines.lib.ingest.typed import ExportInputs, load_export
 from pipelines.lib.rawfiles import ExportError
 from pipelines.lib.warehouse import insertion_order, quote_identifier
+
+if TYPE_CHECKING:
+    import fastexcel
 
 # An Excel date cell as fastexcel writes it as text: `2024-03-05 00:00:00` (a date, with or
 # without its time) or a serial number of Excel's 1900 date system (`45356` or `45356.375`: a
@@ -116,7 +120,7 @@ class _Extent:
 
     def __init__(self) -> None:
         self.columns = 0  # the widest column seen, exactly
-        self.rows = 0  # the highest row seen, exactly
+        self.rows = 0  # the highest row of a hit: a row under `bound` is no hit
         self.bound = 0  # `rows`, rounded up
         self.corner = ""  # the reference that made the span too large
         self.cut = False  # whether that reference was too long to be a cell's
@@ -137,9 +141,8 @@ class _Extent:
         row = _greater(str(last), "0", "9", "1")
         # `r=` first, what comes before it tested apart: the regex engine looks for a literal
         # start at memchr's speed, and tries a pattern at every byte otherwise; the column
-        # first and possessive quantifiers: an ordinary reference fails without backtracking
-        # a reference too long to read whole hits one way or another: by its letters, its
-        # digits or its leading zeros
+        # first and possessive quantifiers: an ordinary reference fails without backtracking.
+        # A reference too long to read whole hits by its letters, digits or leading zeros.
         beyond = f"(?:{column}|[A-Za-z]*+(?:0{{30}}|0*+(?:{row})))"
         attribute = _ATTRIBUTE.pattern if spaced else rb"""r=\s{0,%d}["']""" % _SPACES
         return re.compile(attribute + beyond.encode())
@@ -256,14 +259,18 @@ def workbook_size_problem(path: Path, sheet: str) -> str | None:
     )
 
 
-def sheet_names(path: Path, display: str) -> list[str]:
-    """The workbook's sheet names (an unreadable file is an error naming it)."""
+def _open(path: Path, display: str) -> fastexcel.ExcelReader:
     import fastexcel
 
     try:
-        return list(fastexcel.read_excel(path).sheet_names)
+        return fastexcel.read_excel(path)
     except Exception as exc:  # fastexcel raises its own error types for a damaged file
         raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
+
+
+def sheet_names(path: Path, display: str) -> list[str]:
+    """The workbook's sheet names (an unreadable file is an error naming it)."""
+    return list(_open(path, display).sheet_names)
 
 
 def _check_sheet(path: Path, sheet: str, display: str) -> None:
@@ -278,13 +285,8 @@ def _check_sheet(path: Path, sheet: str, display: str) -> None:
 
 
 def _parse_sheet(checked: Future[None], path: Path, sheet: str, display: str) -> object:
-    import fastexcel
-
     checked.result()  # the size check's error, or go on
-    try:
-        workbook = fastexcel.read_excel(path)
-    except Exception as exc:  # fastexcel raises its own error types for a damaged file
-        raise ExportError(f"{display}: cannot be read as an Excel workbook: {exc}") from None
+    workbook = _open(path, display)
     if sheet not in workbook.sheet_names:
         raise ExportError(
             f"{display}: required sheet {sheet!r} is missing "
